@@ -1,0 +1,268 @@
+//! The nginx bridge: the only code that knows nginx.  It reads `log_level`
+//! and calls `ngx_log_error_core` as nginx's `ngx_log_error()` and
+//! `ngx_log_debug0()` macros do, holds the debug switch (`NGX_DEBUG`), and
+//! reaches nginx's event module through the connection and event layouts
+//! of `layout.rs`.  nginx's symbols are weak references (`weak.c`), so the
+//! library also links into programs without nginx.
+
+mod layout;
+
+use core::ffi::{c_char, CStr};
+use core::ptr;
+
+use libc::c_int;
+
+use crate::abi::{
+    ngx_cycle_t, ngx_err_t, ngx_event_handler_pt, ngx_event_t, ngx_int_t, ngx_log_t, ngx_uint_t,
+    NGX_ERROR,
+};
+use crate::core::{errno, set_errno};
+
+/// `NGX_LOG_ALERT`.
+pub(crate) const NGX_LOG_ALERT: ngx_uint_t = 2;
+/// `NGX_LOG_DEBUG`: the level nginx passes for debug lines.
+pub(crate) const NGX_LOG_DEBUG: ngx_uint_t = 8;
+/// `NGX_LOG_DEBUG_CORE`: the mask of `ngx_read_channel`'s debug line.
+pub(crate) const NGX_LOG_DEBUG_CORE: ngx_uint_t = 0x10;
+
+/// Whether this library was built for an nginx configured `--with-debug`:
+/// only then does the one debug line exist (CONTRACT L2).
+pub(crate) const DEBUG: bool = cfg!(ngx_channel_debug);
+
+type LogErrorCore = unsafe extern "C" fn(ngx_uint_t, *mut ngx_log_t, ngx_err_t, *const c_char, ...);
+type GetConnection = unsafe extern "C" fn(c_int, *mut ngx_log_t) -> *mut u8;
+type FreeConnection = unsafe extern "C" fn(*mut u8);
+type AddEvent = unsafe extern "C" fn(*mut ngx_event_t, ngx_int_t, ngx_uint_t) -> ngx_int_t;
+type AddConn = unsafe extern "C" fn(*mut u8) -> ngx_int_t;
+
+extern "C" {
+    // weak.c: the addresses of nginx's symbols, NULL where nginx is absent.
+    static ngx_channel_rs_log_error_core: Option<LogErrorCore>;
+    static ngx_channel_rs_get_connection: Option<GetConnection>;
+    static ngx_channel_rs_free_connection: Option<FreeConnection>;
+    static ngx_channel_rs_event_actions: *const u8;
+    static ngx_channel_rs_event_flags: *const ngx_uint_t;
+}
+
+/// One log line of the channel code: nginx's format string and arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Line {
+    /// `sendmsg() failed` (W6).
+    SendmsgFailed,
+    /// `recvmsg() failed` (R2).
+    RecvmsgFailed,
+    /// `recvmsg() returned zero` (R3, debug only).
+    RecvmsgZero,
+    /// `recvmsg() returned not enough data: %z` (R4).
+    NotEnoughData(isize),
+    /// `recvmsg() returned too small ancillary data` (R5).
+    TooSmallAncillary,
+    /// `recvmsg() returned invalid ancillary data level %d or type %d` (R6).
+    InvalidAncillary(c_int, c_int),
+    /// `recvmsg() truncated data` (R9).
+    Truncated,
+    /// `close() channel failed` (C2).
+    CloseFailed,
+    /// A NULL pointer where nginx would crash (H5); names the function.
+    NullArgument(&'static CStr),
+}
+
+impl Line {
+    /// nginx's format string for this line.
+    pub fn format(self) -> &'static CStr {
+        match self {
+            Line::SendmsgFailed => c"sendmsg() failed",
+            Line::RecvmsgFailed => c"recvmsg() failed",
+            Line::RecvmsgZero => c"recvmsg() returned zero",
+            Line::NotEnoughData(_) => c"recvmsg() returned not enough data: %z",
+            Line::TooSmallAncillary => c"recvmsg() returned too small ancillary data",
+            Line::InvalidAncillary(..) => {
+                c"recvmsg() returned invalid ancillary data level %d or type %d"
+            }
+            Line::Truncated => c"recvmsg() truncated data",
+            Line::CloseFailed => c"close() channel failed",
+            Line::NullArgument(what) => what,
+        }
+    }
+}
+
+/// Logs `line` at ALERT with `err`, as `ngx_log_error(NGX_LOG_ALERT, log,
+/// err, ...)` does: nothing unless `log->log_level >= NGX_LOG_ALERT`.  A
+/// NULL log logs nothing (H5).  errno is kept (L3).
+///
+/// # Safety
+/// `log` is NULL or points to a valid `ngx_log_t`.
+pub unsafe fn alert(log: *mut ngx_log_t, err: ngx_err_t, line: Line) {
+    // SAFETY: log is NULL or valid, by this function's contract.
+    if let Some(level) = unsafe { log_level(log) } {
+        if level >= NGX_LOG_ALERT {
+            // SAFETY: as above.
+            unsafe { emit(NGX_LOG_ALERT, log, err, line) };
+        }
+    }
+}
+
+/// Logs `line` as `ngx_log_debug0(NGX_LOG_DEBUG_CORE, log, 0, ...)` does in
+/// an nginx built `--with-debug`, and not at all otherwise (L2).
+///
+/// # Safety
+/// `log` is NULL or points to a valid `ngx_log_t`.
+pub unsafe fn debug_core(log: *mut ngx_log_t, line: Line) {
+    // SAFETY: as in alert().
+    unsafe { debug_core_if(DEBUG, log, line) }
+}
+
+/// [`debug_core`] with the debug switch as an argument, for tests.
+///
+/// # Safety
+/// `log` is NULL or points to a valid `ngx_log_t`.
+pub unsafe fn debug_core_if(debug: bool, log: *mut ngx_log_t, line: Line) {
+    if !debug {
+        return;
+    }
+    // SAFETY: log is NULL or valid, by this function's contract.
+    if let Some(level) = unsafe { log_level(log) } {
+        if level & NGX_LOG_DEBUG_CORE != 0 {
+            // SAFETY: as above.
+            unsafe { emit(NGX_LOG_DEBUG, log, 0, line) };
+        }
+    }
+}
+
+/// `log->log_level`, or None for a NULL log.
+unsafe fn log_level(log: *mut ngx_log_t) -> Option<ngx_uint_t> {
+    if log.is_null() {
+        return None;
+    }
+    // SAFETY: log points to a valid ngx_log_t (caller's contract), whose
+    // log_level is an ngx_uint_t at layout::LOG_LEVEL.
+    Some(unsafe { ptr::read(log.cast::<u8>().add(layout::LOG_LEVEL).cast()) })
+}
+
+/// Calls `ngx_log_error_core` with the line's arguments, or, in a process
+/// without nginx, writes the line to stderr.
+unsafe fn emit(level: ngx_uint_t, log: *mut ngx_log_t, err: ngx_err_t, line: Line) {
+    let saved = errno();
+    // SAFETY: reading a constant pointer set up by weak.c.
+    match unsafe { ngx_channel_rs_log_error_core } {
+        Some(core) => {
+            let fmt = line.format().as_ptr();
+            // SAFETY: core is nginx's ngx_log_error_core; each format gets
+            // the arguments its conversions name (%z: ssize_t, %d: int).
+            unsafe {
+                match line {
+                    Line::NotEnoughData(n) => core(level, log, err, fmt, n),
+                    Line::InvalidAncillary(l, t) => core(level, log, err, fmt, l, t),
+                    _ => core(level, log, err, fmt),
+                }
+            }
+        }
+        None => fallback::write_line(level, err, line),
+    }
+    set_errno(saved);
+}
+
+mod fallback;
+
+/// Why `ngx_add_channel_event` failed before reaching nginx's event module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddError {
+    /// `ngx_get_connection` returned NULL (A2): nginx logged why.
+    NoConnection,
+    /// The event module's call returned `NGX_ERROR` (A3, A4).
+    EventModule,
+    /// nginx's event code is not linked into this process (A5).
+    NoNginx,
+}
+
+/// `ngx_add_channel_event` (CONTRACT A1-A5) on nginx's structures.
+///
+/// # Safety
+/// `cycle` points to a valid `ngx_cycle_t` whose `log` and `pool` are set,
+/// and nginx's event module is initialised, as in nginx's own callers.
+pub unsafe fn add_channel_event(
+    cycle: *mut ngx_cycle_t,
+    fd: c_int,
+    event: ngx_int_t,
+    handler: ngx_event_handler_pt,
+) -> Result<(), AddError> {
+    use layout::*;
+
+    // SAFETY: reading constant pointers set up by weak.c.
+    let (get, free, actions, flags) = unsafe {
+        (
+            ngx_channel_rs_get_connection,
+            ngx_channel_rs_free_connection,
+            ngx_channel_rs_event_actions,
+            ngx_channel_rs_event_flags,
+        )
+    };
+    let (Some(get), Some(free)) = (get, free) else {
+        return Err(AddError::NoNginx);
+    };
+    if actions.is_null() || flags.is_null() {
+        return Err(AddError::NoNginx);
+    }
+
+    let cycle = cycle.cast::<u8>();
+    // SAFETY: the offsets are those of this nginx's structures (checked
+    // against its headers by build.rs when NGINX_BUILD_DIR is given); the
+    // caller passes a valid cycle and nginx returns valid connections whose
+    // read and write events exist, as nginx's own C relies on.
+    unsafe {
+        let log: *mut ngx_log_t = read_at(cycle, CYCLE_LOG);
+        let c = get(fd, log);
+        if c.is_null() {
+            return Err(AddError::NoConnection);
+        }
+        let pool: *mut u8 = read_at(cycle, CYCLE_POOL);
+        write_at(c, CONN_POOL, pool);
+
+        let rev: *mut u8 = read_at(c, CONN_READ);
+        let wev: *mut u8 = read_at(c, CONN_WRITE);
+        let log: *mut ngx_log_t = read_at(cycle, CYCLE_LOG);
+        write_at(rev, EV_LOG, log);
+        write_at(wev, EV_LOG, log);
+        *rev.add(EV_CHANNEL_BYTE) |= EV_CHANNEL_MASK;
+        *wev.add(EV_CHANNEL_BYTE) |= EV_CHANNEL_MASK;
+
+        let ev = if event == READ_EVENT { rev } else { wev };
+        write_at(ev, EV_HANDLER, handler);
+
+        let add_conn: Option<AddConn> = read_at(actions, ACTIONS_ADD_CONN);
+        let rc = match add_conn {
+            Some(add_conn) if *flags & USE_EPOLL_EVENT == 0 => add_conn(c),
+            _ => match read_at::<Option<AddEvent>>(actions, ACTIONS_ADD) {
+                Some(add) => add(ev.cast(), event, 0),
+                // nginx would call through NULL here; no event module is
+                // initialised, so fail as the module would.
+                None => NGX_ERROR,
+            },
+        };
+        if rc == NGX_ERROR {
+            let saved = errno();
+            free(c);
+            set_errno(saved);
+            return Err(AddError::EventModule);
+        }
+    }
+    Ok(())
+}
+
+/// Reads a `T` at `base + off`.
+///
+/// # Safety
+/// `base + off` holds a valid, aligned `T`.
+unsafe fn read_at<T>(base: *const u8, off: usize) -> T {
+    // SAFETY: by this function's contract.
+    unsafe { ptr::read(base.add(off).cast()) }
+}
+
+/// Writes a `T` at `base + off`.
+///
+/// # Safety
+/// `base + off` is writable and aligned for a `T`.
+unsafe fn write_at<T>(base: *mut u8, off: usize, v: T) {
+    // SAFETY: by this function's contract.
+    unsafe { ptr::write(base.add(off).cast(), v) }
+}

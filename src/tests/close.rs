@@ -1,0 +1,56 @@
+//! ngx_close_channel: CONTRACT C1, C2, H5.
+
+use super::fake_nginx::{take_log, FakeLog};
+use super::*;
+use crate::core::errno;
+use crate::ngx_close_channel;
+
+#[test]
+fn c1_closes_both_and_leaves_the_array() {
+    let (a, b) = channel();
+    let mut fds = [
+        std::os::fd::IntoRawFd::into_raw_fd(a),
+        std::os::fd::IntoRawFd::into_raw_fd(b),
+    ];
+    let copy = fds;
+    let mut log = FakeLog::at(2);
+    // SAFETY: fds holds two descriptors we own.
+    unsafe { ngx_close_channel(fds.as_mut_ptr(), log.ptr()) };
+    assert_eq!(fds, copy);
+    assert!(!is_open(fds[0]) && !is_open(fds[1]));
+    assert!(take_log().is_empty());
+}
+
+#[test]
+fn c2_each_failure_is_logged_and_the_other_close_still_happens() {
+    let (a, _b) = channel();
+    let good = std::os::fd::IntoRawFd::into_raw_fd(a);
+    let mut fds = [987_654, good];
+    let mut log = FakeLog::at(2);
+    // SAFETY: fds[1] is ours; fds[0] is not open.
+    unsafe { ngx_close_channel(fds.as_mut_ptr(), log.ptr()) };
+    assert!(!is_open(good), "the second close happened");
+    let l = take_log();
+    assert_eq!(l.len(), 1);
+    assert_eq!((l[0].level, l[0].err), (2, libc::EBADF));
+    assert_eq!(l[0].fmt, "close() channel failed");
+
+    let mut both_bad = [987_654, 987_655];
+    // SAFETY: neither is open.
+    unsafe { ngx_close_channel(both_bad.as_mut_ptr(), log.ptr()) };
+    assert_eq!(take_log().len(), 2);
+    assert_eq!(errno(), libc::EBADF, "L3");
+}
+
+#[test]
+fn h5_null_fd_closes_nothing() {
+    let mut log = FakeLog::at(2);
+    // SAFETY: NULL is the case under test.
+    unsafe { ngx_close_channel(std::ptr::null_mut(), log.ptr()) };
+    let l = take_log();
+    assert_eq!(l.len(), 1);
+    assert!(l[0].fmt.contains("NULL"));
+    // SAFETY: as above, NULL log.
+    unsafe { ngx_close_channel(std::ptr::null_mut(), std::ptr::null_mut()) };
+    assert!(take_log().is_empty());
+}
