@@ -1,95 +1,92 @@
 //! Where a log line goes in a process without nginx (a plain C program
 //! that passed a log): one line on stderr, `ngx_channel: [alert] text
-//! (errno: strerror)`, as close to nginx's own stderr lines as is useful.
-//! Written by hand to keep core::fmt out of the lean C library.
+//! (errno: strerror)`, close to nginx's own stderr lines.  Formatted with
+//! libc's snprintf, which the library links anyway, to keep formatting
+//! code out of the lean C library; it is cold code, never run in nginx.
 
-use core::ffi::c_char;
+use core::ffi::{c_char, CStr};
 
 use super::{Line, NGX_LOG_ALERT};
 use crate::abi::{ngx_err_t, ngx_uint_t};
 
+const CAP: usize = 320;
+
 /// A line buffer that drops what does not fit.
 struct Buf {
-    bytes: [u8; 256],
+    bytes: [c_char; CAP],
     len: usize,
 }
 
 impl Buf {
-    fn push(&mut self, s: &[u8]) {
-        for &b in s {
-            if let Some(slot) = self.bytes.get_mut(self.len) {
-                *slot = b;
-                self.len += 1;
-            }
-        }
+    /// Where the next bytes go, and how many fit (with the NUL).
+    fn tail(&mut self) -> (*mut c_char, usize) {
+        let len = self.len.min(CAP - 1);
+        // SAFETY: len < CAP, inside the array.
+        (unsafe { self.bytes.as_mut_ptr().add(len) }, CAP - len)
     }
 
-    fn push_int(&mut self, v: i64) {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        let mut u = v.unsigned_abs();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (u % 10) as u8;
-            u /= 10;
-            if u == 0 {
-                break;
-            }
-        }
-        if v < 0 {
-            self.push(b"-");
-        }
-        self.push(&digits[i..]);
+    /// Counts what snprintf or strerror_r wrote at tail().
+    fn advance(&mut self, n: usize) {
+        self.len = (self.len + n).min(CAP - 1);
+    }
+
+    fn push(&mut self, s: &CStr) {
+        let (at, room) = self.tail();
+        // SAFETY: snprintf writes at most room bytes at at.
+        let n = unsafe { libc::snprintf(at, room, c"%s".as_ptr(), s.as_ptr()) };
+        self.advance(n.max(0) as usize);
     }
 }
 
 /// Writes `line` to stderr.
+#[cold]
+#[inline(never)]
 pub fn write_line(level: ngx_uint_t, err: ngx_err_t, line: Line) {
     let mut buf = Buf {
-        bytes: [0; 256],
+        bytes: [0; CAP],
         len: 0,
     };
-    buf.push(b"ngx_channel: [");
     buf.push(if level == NGX_LOG_ALERT {
-        b"alert"
+        c"ngx_channel: [alert] "
     } else {
-        b"debug"
+        c"ngx_channel: [debug] "
     });
-    buf.push(b"] ");
 
-    let args: [i64; 2] = match line {
-        Line::NotEnoughData(n) => [n as i64, 0],
-        Line::InvalidAncillary(l, t) => [l.into(), t.into()],
-        _ => [0, 0],
-    };
-    let mut next = args.iter();
-    let mut fmt = line.format().to_bytes().iter();
-    while let Some(&b) = fmt.next() {
-        if b == b'%' {
-            fmt.next();
-            buf.push_int(next.next().copied().unwrap_or(0));
-        } else {
-            buf.push(&[b]);
+    let (at, room) = buf.tail();
+    // SAFETY: snprintf writes at most room bytes at at; each format gets
+    // the arguments its conversions name.
+    let n = unsafe {
+        match line {
+            Line::NotEnoughData(n) => libc::snprintf(
+                at,
+                room,
+                c"recvmsg() returned not enough data: %zd".as_ptr(),
+                n,
+            ),
+            Line::InvalidAncillary(l, t) => libc::snprintf(at, room, line.format().as_ptr(), l, t),
+            _ => libc::snprintf(at, room, c"%s".as_ptr(), line.format().as_ptr()),
         }
-    }
+    };
+    buf.advance(n.max(0) as usize);
 
     if err != 0 {
-        buf.push(b" (");
-        buf.push_int(err.into());
-        buf.push(b": ");
-        let mut text = [0 as c_char; 128];
-        // SAFETY: text is writable for its length; strerror_r NUL-terminates
-        // what it writes and leaves the zeroed buffer a valid string if not.
-        unsafe { libc::strerror_r(err, text.as_mut_ptr(), text.len() - 1) };
-        for &c in text.iter().take_while(|&&c| c != 0) {
-            buf.push(&[c as u8]);
+        let (at, room) = buf.tail();
+        // SAFETY: as above.
+        let n = unsafe { libc::snprintf(at, room, c" (%d: ".as_ptr(), err) };
+        buf.advance(n.max(0) as usize);
+        let (at, room) = buf.tail();
+        // SAFETY: strerror_r writes a NUL-terminated string of at most room
+        // bytes at at.
+        if unsafe { libc::strerror_r(err, at, room) } == 0 {
+            // SAFETY: strerror_r succeeded, so at holds a C string.
+            let n = unsafe { CStr::from_ptr(at) }.to_bytes().len();
+            buf.advance(n);
         }
-        buf.push(b")");
+        buf.push(c")");
     }
-    buf.push(b"\n");
+    buf.push(c"\n");
 
-    let out = buf.bytes.get(..buf.len).unwrap_or(&[]);
-    // SAFETY: out is a valid byte slice; a failed write to stderr is
-    // ignored, as there is nowhere else to report it.
-    unsafe { libc::write(2, out.as_ptr().cast(), out.len()) };
+    // SAFETY: the first len bytes of bytes are initialised; a failed write
+    // to stderr is ignored, as there is nowhere else to report it.
+    unsafe { libc::write(2, buf.bytes.as_ptr().cast(), buf.len) };
 }

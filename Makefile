@@ -1,0 +1,88 @@
+# ngx-channel: nginx's ngx_channel.c in Rust, at its C ABI.
+# `make help` lists the targets.
+
+CARGO     ?= cargo
+CC        ?= cc
+CXX       ?= c++
+RELEASE   := target/release
+LIB_A     := $(RELEASE)/libngx_channel.a
+LIB_SO    := $(RELEASE)/libngx_channel.so
+CT        := target/c_tests
+CFLAGS_T  := -O2 -g -Wall -Wextra -Werror -Iinclude
+# The C library is the no_std build with LTO, as staticlib and cdylib only:
+# with an rlib among the crate types cargo skips LTO and the archive keeps
+# every Rust symbol global (nginx's -Wl,-E would export them all).
+LEAN      := rustc --release --lib --no-default-features \
+             --crate-type staticlib --crate-type cdylib
+
+CHECKS := fmt-check clippy test test-nginx-debug lib symbols header-fresh \
+          header-compile c-tests nginx-layout
+
+.PHONY: all help lib header check $(CHECKS)
+
+all: lib ## Build the C library (target/release/libngx_channel.{a,so})
+
+help: ## List the targets
+	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | \
+	    awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+lib: ## Build the lean C library (no_std, LTO, four exported symbols)
+	$(CARGO) $(LEAN)
+
+header: ## Regenerate include/ngx_channel.h with cbindgen
+	NGX_CHANNEL_HEADER_OUT=$(CURDIR)/include/ngx_channel.h $(CARGO) build --no-default-features
+
+check: ## Run everything; ends with "N passed, M failed"
+	@scripts/check.sh $(CHECKS)
+
+fmt-check: ## rustfmt --check
+	$(CARGO) fmt --all -- --check
+
+clippy: ## clippy -D warnings, with std and as the no_std C library
+	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --lib --no-default-features -- -D warnings
+
+test: ## cargo test: unit tests over socketpairs, with nginx test doubles
+	$(CARGO) test
+
+test-nginx-debug: ## cargo test as built for an nginx configured --with-debug
+	$(CARGO) test --features nginx-debug --lib
+
+symbols: lib ## The .so and .a export the four functions only, no panic path
+	scripts/check-symbols.sh $(RELEASE)
+
+header-fresh: ## include/ngx_channel.h is what cbindgen makes now
+	@mkdir -p target/check
+	NGX_CHANNEL_HEADER_OUT=$(CURDIR)/target/check/ngx_channel.h $(CARGO) build --no-default-features
+	diff -u include/ngx_channel.h target/check/ngx_channel.h || \
+	    { echo "include/ngx_channel.h is stale: run make header"; exit 1; }
+
+NGX_DEBUG_OBJS = $(shell scripts/nginx-configure.sh debug --with-debug)
+NGX_PLAIN_OBJS = $(shell scripts/nginx-configure.sh plain)
+
+header-compile: ## The header alone (C99, C11, C++17) and in an nginx TU
+	@mkdir -p $(CT)
+	$(CC) -std=c99 -pedantic $(CFLAGS_T) c_tests/header_alone.c -c -o $(CT)/h99.o
+	$(CC) -std=c11 -pedantic $(CFLAGS_T) c_tests/header_alone.c -c -o $(CT)/h11.o
+	$(CXX) -x c++ -std=c++17 -pedantic $(CFLAGS_T) c_tests/header_alone.c -c -o $(CT)/hpp.o
+	scripts/header-in-nginx.sh $(NGX_PLAIN_OBJS)
+	scripts/header-in-nginx.sh $(NGX_DEBUG_OBJS)
+
+c-tests: lib ## C programs without nginx, against the .so and the .a
+	@mkdir -p $(CT)
+	$(CC) $(CFLAGS_T) c_tests/master_worker.c -o $(CT)/master_worker.so.bin \
+	    -L$(RELEASE) -Wl,-rpath,$(CURDIR)/$(RELEASE) -lngx_channel
+	$(CC) $(CFLAGS_T) c_tests/master_worker.c -o $(CT)/master_worker.a.bin $(LIB_A)
+	$(CC) $(CFLAGS_T) c_tests/fallback_log.c -o $(CT)/fallback_log.so.bin \
+	    -L$(RELEASE) -Wl,-rpath,$(CURDIR)/$(RELEASE) -lngx_channel
+	$(CC) $(CFLAGS_T) c_tests/fallback_log.c -o $(CT)/fallback_log.a.bin $(LIB_A)
+	ldd $(CT)/master_worker.so.bin | grep -q libngx_channel.so
+	! ldd $(CT)/master_worker.a.bin | grep -q libngx_channel.so
+	timeout 60 $(CT)/master_worker.so.bin
+	timeout 60 $(CT)/master_worker.a.bin
+	timeout 60 $(CT)/fallback_log.so.bin
+	timeout 60 $(CT)/fallback_log.a.bin
+
+nginx-layout: ## build.rs against configured nginx trees: layout check, NGX_DEBUG
+	scripts/nginx-layout.sh $(NGX_PLAIN_OBJS) 0
+	scripts/nginx-layout.sh $(NGX_DEBUG_OBJS) 1

@@ -1,0 +1,49 @@
+#!/bin/sh
+# make check: runs every step, logs each to target/check/NAME.log, counts
+# the tests inside each (cargo's "test result" lines, the C programs'
+# "N passed, M failed" lines; a step without either counts as one test),
+# and ends with "N passed, M failed".  Exits non-zero on any failure.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+logs=$top/target/check
+mkdir -p "$logs"
+passed=0
+failed=0
+failed_steps=""
+
+step() {
+    name=$1
+    shift
+    log=$logs/$name.log
+    start=$(date +%s)
+    if "$@" >"$log" 2>&1; then ok=1; else ok=0; fi
+    secs=$(( $(date +%s) - start ))
+    counts=$(grep -E '(^|[^0-9])[0-9]+ passed[;,] [0-9]+ failed' "$log" |
+             sed -E 's/^(.*[^0-9])?([0-9]+) passed[;,] ([0-9]+) failed.*/\2 \3/')
+    p=0; f=0
+    if [ -n "$counts" ]; then
+        p=$(echo "$counts" | awk '{s+=$1} END {print s}')
+        f=$(echo "$counts" | awk '{s+=$2} END {print s}')
+    fi
+    if [ "$ok" = 1 ] && [ "$f" = 0 ]; then
+        [ "$p" = 0 ] && p=1
+        printf 'ok    %-28s %4d tests  %3ds\n' "$name" "$p" "$secs"
+    else
+        [ "$f" = 0 ] && f=1
+        printf 'FAIL  %-28s %4d failed %3ds  (%s)\n' "$name" "$f" "$secs" "$log"
+        tail -30 "$log" | sed 's/^/      /'
+        failed_steps="$failed_steps $name"
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+}
+
+for s in "$@"; do
+    step "$s" make --no-print-directory "$s"
+done
+
+echo
+[ -n "$failed_steps" ] && echo "failed steps:$failed_steps"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
