@@ -70,12 +70,6 @@ pub fn copies_of(fd: RawFd) -> usize {
         .count()
 }
 
-/// Whether `fd` is open.
-pub fn is_open(fd: RawFd) -> bool {
-    // SAFETY: F_GETFD has no effect beyond its return value.
-    unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
-}
-
 /// (st_dev, st_ino) of a descriptor, to tell which file a received fd is.
 pub fn identity(fd: RawFd) -> (u64, u64) {
     let st = nix::sys::stat::fstat(unsafe_borrow(fd)).expect("fstat");
