@@ -16,9 +16,9 @@ LEAN      := rustc --release --lib --no-default-features \
              --crate-type staticlib --crate-type cdylib
 
 CHECKS := fmt-check clippy test test-nginx-debug lib symbols header-fresh \
-          header-compile c-tests nginx-layout
+          header-compile c-tests nginx-layout diff diff-valgrind diff-asan
 
-.PHONY: all help lib header check $(CHECKS)
+.PHONY: all help lib header check diff-report nginx $(CHECKS)
 
 all: lib ## Build the C library (target/release/libngx_channel.{a,so})
 
@@ -57,8 +57,16 @@ header-fresh: ## include/ngx_channel.h is what cbindgen makes now
 	diff -u include/ngx_channel.h target/check/ngx_channel.h || \
 	    { echo "include/ngx_channel.h is stale: run make header"; exit 1; }
 
-NGX_DEBUG_OBJS = $(shell scripts/nginx-configure.sh debug --with-debug)
-NGX_PLAIN_OBJS = $(shell scripts/nginx-configure.sh plain)
+NGX_FLAGS      = --with-poll_module --with-select_module
+NGX_DEBUG_OBJS = $(shell scripts/nginx-configure.sh debug --with-debug $(NGX_FLAGS))
+NGX_PLAIN_OBJS = $(shell scripts/nginx-configure.sh plain $(NGX_FLAGS))
+# the same trees, built (make is incremental: later runs reuse the objects)
+NGX_DEBUG_BUILT = $(shell scripts/nginx-build.sh debug --with-debug $(NGX_FLAGS))
+NGX_PLAIN_BUILT = $(shell scripts/nginx-build.sh plain $(NGX_FLAGS))
+VALGRIND = valgrind -q --error-exitcode=1 --child-silent-after-fork=yes \
+           --suppressions=$(CURDIR)/c_tests/diff/valgrind.supp
+SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=all
 
 header-compile: ## The header alone (C99, C11, C++17) and in an nginx TU
 	@mkdir -p $(CT)
@@ -86,3 +94,27 @@ c-tests: lib ## C programs without nginx, against the .so and the .a
 nginx-layout: ## build.rs against configured nginx trees: layout check, NGX_DEBUG
 	scripts/nginx-layout.sh $(NGX_PLAIN_OBJS) 0
 	scripts/nginx-layout.sh $(NGX_DEBUG_OBJS) 1
+
+nginx: ## Configure and build nginx 1.28.3 twice (plain, --with-debug)
+	@echo $(NGX_PLAIN_BUILT)
+	@echo $(NGX_DEBUG_BUILT)
+
+diff: ## Differential harness: nginx's C vs ours, case by case, both builds
+	scripts/diff-harness.sh $(NGX_PLAIN_BUILT)
+	scripts/diff-harness.sh $(NGX_DEBUG_BUILT)
+
+diff-valgrind: ## The harness under valgrind memcheck (nginx's H1 read suppressed)
+	HARNESS_FLAVOUR=valgrind HARNESS_WRAP="$(VALGRIND)" \
+	    scripts/diff-harness.sh $(NGX_PLAIN_BUILT)
+	HARNESS_FLAVOUR=valgrind HARNESS_WRAP="$(VALGRIND)" \
+	    scripts/diff-harness.sh $(NGX_DEBUG_BUILT)
+
+diff-asan: ## The harness built with -fsanitize=address,undefined
+	HARNESS_FLAVOUR=asan HARNESS_CFLAGS="$(SANITIZE)" ASAN_OPTIONS=handle_segv=0 \
+	    scripts/diff-harness.sh $(NGX_PLAIN_BUILT)
+	HARNESS_FLAVOUR=asan HARNESS_CFLAGS="$(SANITIZE)" ASAN_OPTIONS=handle_segv=0 \
+	    scripts/diff-harness.sh $(NGX_DEBUG_BUILT)
+
+diff-report: ## Every harness observation, nginx's C beside ours
+	scripts/diff-harness.sh $(NGX_PLAIN_BUILT) -v
+	scripts/diff-harness.sh $(NGX_DEBUG_BUILT) -v
