@@ -16,9 +16,10 @@ LEAN      := rustc --release --lib --no-default-features \
              --crate-type staticlib --crate-type cdylib
 
 CHECKS := fmt-check clippy test test-nginx-debug lib symbols header-fresh \
-          header-compile c-tests nginx-layout diff diff-valgrind diff-asan
+          header-compile c-tests nginx-layout diff diff-valgrind diff-asan \
+          nginx-guard nginx-scenarios nginx-load footprint
 
-.PHONY: all help lib header check diff-report nginx $(CHECKS)
+.PHONY: all help deps lib header check demo diff-report nginx $(CHECKS)
 
 all: lib ## Build the C library (target/release/libngx_channel.{a,so})
 
@@ -30,16 +31,25 @@ lib: ## Build the lean C library (no_std, LTO, four exported symbols)
 	$(CARGO) $(LEAN)
 
 header: ## Regenerate include/ngx_channel.h with cbindgen
-	NGX_CHANNEL_HEADER_OUT=$(CURDIR)/include/ngx_channel.h $(CARGO) build --no-default-features
+	NGX_CHANNEL_HEADER_OUT=$(CURDIR)/include/ngx_channel.h $(CARGO) build --no-default-features --features header
 
-check: ## Run everything; ends with "N passed, M failed"
+deps: ## Install missing Debian packages (apt-get, as root)
+	@scripts/install-deps.sh
+
+check: deps ## Run everything; ends with "N passed, M failed"
 	@scripts/check.sh $(CHECKS)
+
+demo: deps ## nginx 1.28.3 on our channel: start, reload, reopen, kill -9, quit
+	@echo "building nginx 1.28.3 --with-debug with ngx-channel (--add-module=addon)..."
+	@scripts/nginx-build.sh ours-debug --with-debug $(NGX_FLAGS) --add-module=$(CURDIR)/addon >/dev/null
+	@addon/guard.sh target/nginx/ours-debug/objs/nginx
+	@timeout 120 python3 tests/nginx/scenario.py target/nginx/ours-debug/objs/nginx --report
 
 fmt-check: ## rustfmt --check
 	$(CARGO) fmt --all -- --check
 
 clippy: ## clippy -D warnings, with std and as the no_std C library
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --all-targets --all-features -- -D warnings
 	$(CARGO) clippy --lib --no-default-features -- -D warnings
 
 test: ## cargo test: unit tests over socketpairs, with nginx test doubles
@@ -53,7 +63,7 @@ symbols: lib ## The .so and .a export the four functions only, no panic path
 
 header-fresh: ## include/ngx_channel.h is what cbindgen makes now
 	@mkdir -p target/check
-	NGX_CHANNEL_HEADER_OUT=$(CURDIR)/target/check/ngx_channel.h $(CARGO) build --no-default-features
+	NGX_CHANNEL_HEADER_OUT=$(CURDIR)/target/check/ngx_channel.h $(CARGO) build --no-default-features --features header
 	diff -u include/ngx_channel.h target/check/ngx_channel.h || \
 	    { echo "include/ngx_channel.h is stale: run make header"; exit 1; }
 
@@ -63,6 +73,10 @@ NGX_PLAIN_OBJS = $(shell scripts/nginx-configure.sh plain $(NGX_FLAGS))
 # the same trees, built (make is incremental: later runs reuse the objects)
 NGX_DEBUG_BUILT = $(shell scripts/nginx-build.sh debug --with-debug $(NGX_FLAGS))
 NGX_PLAIN_BUILT = $(shell scripts/nginx-build.sh plain $(NGX_FLAGS))
+# the same source and flags with ngx-channel in place of ngx_channel.c
+OURS_DEBUG_BUILT = $(shell scripts/nginx-build.sh ours-debug --with-debug $(NGX_FLAGS) --add-module=$(CURDIR)/addon)
+OURS_PLAIN_BUILT = $(shell scripts/nginx-build.sh ours-plain $(NGX_FLAGS) --add-module=$(CURDIR)/addon)
+COMPARE = timeout 300 python3 tests/nginx/compare.py
 VALGRIND = valgrind -q --error-exitcode=1 --child-silent-after-fork=yes \
            --suppressions=$(CURDIR)/c_tests/diff/valgrind.supp
 SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -118,3 +132,23 @@ diff-asan: ## The harness built with -fsanitize=address,undefined
 diff-report: ## Every harness observation, nginx's C beside ours
 	scripts/diff-harness.sh $(NGX_PLAIN_BUILT) -v
 	scripts/diff-harness.sh $(NGX_DEBUG_BUILT) -v
+
+nginx-guard: ## The addon's guard passes on ours and rejects nginx's own C
+	addon/guard.sh $(OURS_DEBUG_BUILT)/nginx
+	addon/guard.sh $(OURS_PLAIN_BUILT)/nginx
+	cp $(NGX_PLAIN_BUILT)/nginx target/stock-nginx-copy
+	! addon/guard.sh target/stock-nginx-copy
+	test ! -e target/stock-nginx-copy
+
+nginx-scenarios: ## Real nginx master/workers, stock vs ours: epoll, poll, select, non-debug
+	$(COMPARE) $(NGX_DEBUG_BUILT)/nginx $(OURS_DEBUG_BUILT)/nginx --use epoll --debug 1
+	$(COMPARE) $(NGX_DEBUG_BUILT)/nginx $(OURS_DEBUG_BUILT)/nginx --use poll --debug 1
+	$(COMPARE) $(NGX_DEBUG_BUILT)/nginx $(OURS_DEBUG_BUILT)/nginx --use select --debug 1
+	$(COMPARE) $(NGX_PLAIN_BUILT)/nginx $(OURS_PLAIN_BUILT)/nginx --use epoll --debug 0
+
+nginx-load: ## 50 reloads and worker kills under HTTP load, stock vs ours
+	$(COMPARE) $(NGX_PLAIN_BUILT)/nginx $(OURS_PLAIN_BUILT)/nginx --use epoll --debug 0 --load 50
+
+footprint: ## nginx text size and exported symbols, stock vs ours
+	scripts/footprint.sh $(NGX_PLAIN_BUILT)/nginx $(OURS_PLAIN_BUILT)/nginx
+	scripts/footprint.sh $(NGX_DEBUG_BUILT)/nginx $(OURS_DEBUG_BUILT)/nginx
