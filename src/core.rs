@@ -6,7 +6,7 @@
 //! what nginx would log and return for it.  It is testable on plain
 //! socketpairs and is what the safe Rust API wraps.
 
-use core::mem::{offset_of, size_of, zeroed};
+use core::mem::{offset_of, size_of, zeroed, MaybeUninit};
 use core::ptr;
 
 use libc::{c_int, c_void, cmsghdr, iovec, msghdr};
@@ -29,8 +29,50 @@ pub struct FdControl {
 const _: () = assert!(size_of::<FdControl>() == 24);
 const _: () = assert!(size_of::<cmsghdr>() == 16);
 
+/// The receive side of the same buffer: the header is zeroed before
+/// `recvmsg()`, so that a header the kernel did not write reads as empty
+/// (CONTRACT H1: nginx's C reads it uninitialised); the fd slots are read
+/// only as far as the header the kernel wrote says they were filled.
+#[repr(C)]
+pub struct RecvControl {
+    hdr: cmsghdr,
+    fds: MaybeUninit<[c_int; 2]>,
+}
+
+const _: () = assert!(size_of::<RecvControl>() == size_of::<FdControl>());
+
+impl RecvControl {
+    fn new() -> Self {
+        RecvControl {
+            // SAFETY: cmsghdr is plain integers; all-zero is valid.
+            hdr: unsafe { zeroed() },
+            fds: MaybeUninit::uninit(),
+        }
+    }
+
+    /// Whether the kernel wrote one SOL_SOCKET/SCM_RIGHTS header carrying
+    /// exactly one fd.  As the header was zeroed before `recvmsg()`, a
+    /// header that reads so was written by the kernel, with its fd.
+    fn is_one_fd(&self) -> bool {
+        // level and type are compared as one word: one load, one compare
+        let pair = |level: c_int, kind: c_int| (level as u32 as u64) | ((kind as u32 as u64) << 32);
+        cmsg_len(&self.hdr) == CMSG_LEN_FD
+            && pair(self.hdr.cmsg_level, self.hdr.cmsg_type)
+                == pair(libc::SOL_SOCKET, libc::SCM_RIGHTS)
+    }
+
+    /// The i-th fd slot.
+    ///
+    /// # Safety
+    /// The kernel filled it: the header it wrote covers slot i.
+    unsafe fn fd(&self, i: usize) -> c_int {
+        // SAFETY: i < 2 (callers count at most two slots), and the caller
+        // guarantees the kernel wrote it.
+        unsafe { self.fds.as_ptr().cast::<c_int>().add(i).read() }
+    }
+}
+
 impl FdControl {
-    /// A zeroed buffer: what `recvmsg` reads into (CONTRACT H1).
     fn zeroed() -> Self {
         // SAFETY: cmsghdr and c_int are plain integers; all-zero is valid.
         unsafe { zeroed() }
@@ -46,6 +88,58 @@ impl FdControl {
         c.fds[0] = fd;
         c
     }
+}
+
+/// A `msghdr` for one iovec and optional control data, every field set.
+#[cfg(target_env = "gnu")]
+fn message_header(iov: &mut iovec, control: *mut c_void, controllen: usize) -> msghdr {
+    msghdr {
+        msg_name: ptr::null_mut(),
+        msg_namelen: 0,
+        msg_iov: iov,
+        msg_iovlen: 1,
+        msg_control: control,
+        msg_controllen: controllen as _,
+        msg_flags: 0,
+    }
+}
+
+/// A `msghdr` for one iovec and optional control data (libcs whose
+/// msghdr has private padding fields: zeroed, then set).
+#[cfg(not(target_env = "gnu"))]
+fn message_header(iov: &mut iovec, control: *mut c_void, controllen: usize) -> msghdr {
+    // SAFETY: msghdr is plain data; all-zero is its empty value.
+    let mut msg: msghdr = unsafe { zeroed() };
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = controllen as _;
+    msg
+}
+
+/// `recvmsg()`'s header: every field the kernel reads is set, and
+/// `msg_flags`, which it only writes, is left to it.
+#[cfg(target_env = "gnu")]
+fn recv_header(iov: &mut iovec, control: *mut c_void, controllen: usize) -> MaybeUninit<msghdr> {
+    let mut msg = MaybeUninit::<msghdr>::uninit();
+    let m = msg.as_mut_ptr();
+    // SAFETY: each write is to a field of the msghdr m points at.
+    unsafe {
+        ptr::addr_of_mut!((*m).msg_name).write(ptr::null_mut());
+        ptr::addr_of_mut!((*m).msg_namelen).write(0);
+        ptr::addr_of_mut!((*m).msg_iov).write(iov);
+        ptr::addr_of_mut!((*m).msg_iovlen).write(1);
+        ptr::addr_of_mut!((*m).msg_control).write(control);
+        ptr::addr_of_mut!((*m).msg_controllen).write(controllen as _);
+    }
+    msg
+}
+
+/// `recvmsg()`'s header, on libcs whose msghdr has padding fields the
+/// kernel reads as part of its own: all of it set.
+#[cfg(not(target_env = "gnu"))]
+fn recv_header(iov: &mut iovec, control: *mut c_void, controllen: usize) -> MaybeUninit<msghdr> {
+    MaybeUninit::new(message_header(iov, control, controllen))
 }
 
 /// The calling thread's errno.
@@ -80,25 +174,29 @@ pub enum Sent {
 /// # Safety
 /// `data` must be readable for `len` bytes.
 pub unsafe fn send(s: c_int, data: *const c_void, len: usize, fd: c_int) -> Sent {
-    let mut control = FdControl::with_fd(fd);
+    let mut control = MaybeUninit::<FdControl>::uninit();
     let mut iov = iovec {
         iov_base: data as *mut c_void,
         iov_len: len,
     };
-    // SAFETY: msghdr is plain data; all-zero is its empty value.
-    let mut msg: msghdr = unsafe { zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    if fd != -1 {
-        msg.msg_control = ptr::addr_of_mut!(control).cast();
-        msg.msg_controllen = size_of::<FdControl>() as _;
-    }
+    let msg = if fd == -1 {
+        message_header(&mut iov, ptr::null_mut(), 0)
+    } else {
+        let control: *mut FdControl = control.write(FdControl::with_fd(fd));
+        message_header(&mut iov, control.cast(), size_of::<FdControl>())
+    };
     // SAFETY: msg points at iov (valid for len bytes by the caller's
     // contract) and at control, both alive for the call.
     let n = unsafe { libc::sendmsg(s, &msg, libc::MSG_NOSIGNAL) };
     if n >= 0 {
         return Sent::Done(n as usize);
     }
+    send_failed()
+}
+
+/// `EAGAIN` or the errno of a failed `sendmsg()`.
+#[cold]
+fn send_failed() -> Sent {
     match errno() {
         libc::EAGAIN => Sent::Again,
         e => Sent::Failed(e),
@@ -146,63 +244,111 @@ pub enum Received {
 /// # Safety
 /// `data` must be writable for `len` bytes.
 pub unsafe fn recv(s: c_int, data: *mut c_void, len: usize) -> Received {
-    let mut control = FdControl::zeroed();
+    let mut control = RecvControl::new();
     let mut iov = iovec {
         iov_base: data,
         iov_len: len,
     };
-    // SAFETY: msghdr is plain data; all-zero is its empty value.
-    let mut msg: msghdr = unsafe { zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = ptr::addr_of_mut!(control).cast();
-    msg.msg_controllen = size_of::<FdControl>() as _;
+    let control_ptr = ptr::addr_of_mut!(control).cast();
+    let mut msg = recv_header(&mut iov, control_ptr, size_of::<RecvControl>());
 
     // SAFETY: msg points at iov (writable for len bytes by the caller's
-    // contract) and at control, both alive for the call.
-    let n = unsafe { libc::recvmsg(s, &mut msg, libc::MSG_CMSG_CLOEXEC) };
+    // contract) and at control, both alive for the call; every field the
+    // kernel reads is set.
+    let n = unsafe { libc::recvmsg(s, msg.as_mut_ptr(), libc::MSG_CMSG_CLOEXEC) };
     if n == -1 {
-        return match errno() {
-            libc::EAGAIN => Received::Again,
-            e => Received::Failed(e),
-        };
+        return failed();
     }
-
-    // H1: only what the kernel wrote (msg_controllen) is looked at; the
-    // rest of the zeroed buffer reads as an empty header.
-    let got = (msg.msg_controllen as usize).min(size_of::<FdControl>());
-    if got < size_of::<cmsghdr>() {
-        control = FdControl::zeroed();
-    }
-    let fds = received_fds(&control, got);
-
-    let outcome = check(data, n, &control);
-    let handed = match outcome {
-        Received::Message { .. } if is_open_channel(data) => {
-            let fd = control.fds[0];
-            // SAFETY: n >= size_of::<ngx_channel_t>() bytes were written at
-            // data, so the fd field lies inside what the caller handed us.
-            unsafe {
-                ptr::write_unaligned(data.byte_add(offset_of!(ngx_channel_t, fd)).cast(), fd)
-            };
-            Some(fd)
-        }
-        _ => None,
+    // SAFETY: a successful recvmsg() wrote msg_flags and msg_controllen.
+    let (flags, got) = unsafe {
+        let m = msg.as_ptr();
+        ((*m).msg_flags, (*m).msg_controllen as usize)
     };
-    close_unhanded(&fds, handed);
+    let truncated = flags & (libc::MSG_TRUNC | libc::MSG_CTRUNC) != 0;
 
+    // The two common cases, checked first; their outcome is the one
+    // nginx's order of checks gives them.
+    if n as usize >= size_of::<ngx_channel_t>() {
+        if !is_open_channel(data) {
+            if got == 0 {
+                // any other command, without control data (R8, R10)
+                return Received::Message { n, truncated };
+            }
+        } else if control.is_one_fd() {
+            // OPEN_CHANNEL with exactly its one fd (R7, R10)
+            // SAFETY: the kernel wrote the header covering slot 0.
+            hand_over(data, unsafe { control.fd(0) });
+            return Received::Message { n, truncated };
+        }
+    }
+    // H1: from here on only what the kernel wrote (msg_controllen) counts.
+    general(
+        data,
+        n,
+        &control,
+        got.min(size_of::<RecvControl>()),
+        truncated,
+    )
+}
+
+/// Stores a received fd in the message's `fd` field (R7).
+fn hand_over(data: *mut c_void, fd: c_int) {
+    // SAFETY: only called once n >= size_of::<ngx_channel_t>() bytes were
+    // written at data, so the fd field lies inside what the caller handed.
+    unsafe { ptr::write_unaligned(data.byte_add(offset_of!(ngx_channel_t, fd)).cast(), fd) };
+}
+
+/// Every other outcome of a `recvmsg()` that did not fail, in nginx's
+/// order of checks: EOF, short messages, OPEN_CHANNEL without a good
+/// header, control data with other commands, several fds, truncation.
+/// The fd for OPEN_CHANNEL is handed over; every other fd is closed (H2).
+#[cold]
+#[inline(never)]
+fn general(
+    data: *mut c_void,
+    n: isize,
+    control: &RecvControl,
+    got: usize,
+    truncated: bool,
+) -> Received {
+    let hdr = (got >= size_of::<cmsghdr>()).then_some(&control.hdr);
+    let fds = match hdr {
+        Some(_) => received_fds(control, got),
+        None => [-1; 2],
+    };
+    let outcome = check(data, n, hdr);
+    let mut handed = None;
+    if let Received::Message { .. } = outcome {
+        if is_open_channel(data) {
+            // check() passed: an SCM_RIGHTS header of at least one fd, so
+            // received_fds() read slot 0 from what the kernel wrote
+            hand_over(data, fds[0]);
+            handed = Some(fds[0]);
+        }
+    }
+    // handed, when set, is fds[0]: anything else that arrived is closed
+    if fds[1] >= 0 || (fds[0] >= 0 && handed.is_none()) {
+        close_unhanded(&fds, handed);
+    }
     match outcome {
-        Received::Message { n, .. } => Received::Message {
-            n,
-            truncated: msg.msg_flags & (libc::MSG_TRUNC | libc::MSG_CTRUNC) != 0,
-        },
+        Received::Message { n, .. } => Received::Message { n, truncated },
         other => other,
     }
 }
 
-/// nginx's checks after a `recvmsg()` that did not fail (R3-R6), without
-/// the truncation flag, which the caller adds.
-fn check(data: *const c_void, n: isize, control: &FdControl) -> Received {
+/// `EAGAIN` or the errno of a failed call.
+#[cold]
+fn failed() -> Received {
+    match errno() {
+        libc::EAGAIN => Received::Again,
+        e => Received::Failed(e),
+    }
+}
+
+/// nginx's checks after a `recvmsg()` that did not fail (R3-R6), with the
+/// control header the kernel wrote, if any (none reads as an empty one),
+/// and without the truncation flag, which the caller adds.
+fn check(data: *const c_void, n: isize, hdr: Option<&cmsghdr>) -> Received {
     if n == 0 {
         return Received::Closed;
     }
@@ -210,13 +356,13 @@ fn check(data: *const c_void, n: isize, control: &FdControl) -> Received {
         return Received::Short(n);
     }
     if is_open_channel(data) {
-        if cmsg_len(&control.hdr) < CMSG_LEN_FD {
+        let Some(hdr) = hdr.filter(|h| cmsg_len(h) >= CMSG_LEN_FD) else {
             return Received::NoFd;
-        }
-        if control.hdr.cmsg_level != libc::SOL_SOCKET || control.hdr.cmsg_type != libc::SCM_RIGHTS {
+        };
+        if hdr.cmsg_level != libc::SOL_SOCKET || hdr.cmsg_type != libc::SCM_RIGHTS {
             return Received::BadControl {
-                level: control.hdr.cmsg_level,
-                kind: control.hdr.cmsg_type,
+                level: hdr.cmsg_level,
+                kind: hdr.cmsg_type,
             };
         }
     }
@@ -237,14 +383,16 @@ fn is_open_channel(data: *const c_void) -> bool {
 
 /// The fds the kernel installed in this process: those of an SCM_RIGHTS
 /// header, as many as its length and the buffer hold (at most two).
-fn received_fds(control: &FdControl, got: usize) -> [c_int; 2] {
+fn received_fds(control: &RecvControl, got: usize) -> [c_int; 2] {
     let mut fds = [-1; 2];
     let h = &control.hdr;
     if h.cmsg_level == libc::SOL_SOCKET && h.cmsg_type == libc::SCM_RIGHTS {
         let len = cmsg_len(h).min(got);
         let count = len.saturating_sub(size_of::<cmsghdr>()) / size_of::<c_int>();
         for (i, slot) in fds.iter_mut().enumerate().take(count) {
-            *slot = control.fds[i];
+            // SAFETY: slot i lies within both the header's length and what
+            // the kernel reported writing (got).
+            *slot = unsafe { control.fd(i) };
         }
     }
     fds
@@ -252,6 +400,7 @@ fn received_fds(control: &FdControl, got: usize) -> [c_int; 2] {
 
 /// Closes each received fd except the one handed to the caller, keeping
 /// errno as it was (CONTRACT L3, H2).
+#[cold]
 fn close_unhanded(fds: &[c_int; 2], handed: Option<c_int>) {
     let saved = errno();
     let mut skip = handed;
