@@ -17,9 +17,9 @@ LEAN      := rustc --release --lib --no-default-features \
 
 CHECKS := fmt-check clippy test test-nginx-debug lib symbols header-fresh \
           header-compile c-tests nginx-layout diff diff-valgrind diff-asan \
-          nginx-guard nginx-scenarios nginx-load footprint
+          nginx-guard nginx-scenarios nginx-load footprint bench-smoke
 
-.PHONY: all help deps lib header check demo diff-report nginx $(CHECKS)
+.PHONY: all help deps lib header check demo diff-report nginx bench $(CHECKS)
 
 all: lib ## Build the C library (target/release/libngx_channel.{a,so})
 
@@ -152,3 +152,15 @@ nginx-load: ## 50 reloads and worker kills under HTTP load, stock vs ours
 footprint: ## nginx text size and exported symbols, stock vs ours
 	scripts/footprint.sh $(NGX_PLAIN_BUILT)/nginx $(OURS_PLAIN_BUILT)/nginx
 	scripts/footprint.sh $(NGX_DEBUG_BUILT)/nginx $(OURS_DEBUG_BUILT)/nginx
+
+BENCH_BIN = target/bench/roundtrip
+BENCH_RUN = python3 bench/bench.py --binary $(BENCH_BIN) \
+            --stock $(NGX_PLAIN_BUILT)/nginx --ours $(OURS_PLAIN_BUILT)/nginx
+
+bench: deps ## Benchmarks: ours vs nginx's C vs raw syscalls; writes bench/
+	scripts/bench-build.sh $(NGX_PLAIN_BUILT) $(CURDIR)/$(BENCH_BIN)
+	$(BENCH_RUN) --out bench
+
+bench-smoke: ## make bench in miniature (seconds, no timing assertions)
+	scripts/bench-build.sh $(NGX_PLAIN_BUILT) $(CURDIR)/$(BENCH_BIN)
+	$(BENCH_RUN) --out target/bench/smoke --smoke

@@ -1,0 +1,16 @@
+#!/bin/sh
+# usage: bench-build.sh OBJS OUT_BINARY
+# Builds bench/roundtrip.c with nginx's CFLAGS from the built nginx at OBJS
+# and links it (scripts/nginx-link.sh) with nginx's C as ref_* and ours.
+set -eu
+objs=$1
+bin=$2
+top=$(cd "$(dirname "$0")/.." && pwd)
+lib=$("$top/scripts/lib-for-nginx.sh" "$objs")
+mk=$objs/Makefile
+cflags=$(sed -n 's/^CFLAGS *= *//p' "$mk")
+incs=$(sed -n '/^CORE_INCS/,/^$/p' "$mk" | tr -d '\\' | sed 's/^CORE_INCS *=//' | tr '\n' ' ')
+mkdir -p "$(dirname "$bin")"
+# shellcheck disable=SC2086
+(cd "$(dirname "$objs")" && cc $cflags $incs -c "$top/bench/roundtrip.c" -o "$bin.o")
+"$top/scripts/nginx-link.sh" "$objs" "$bin" "$lib" "$bin.o"
