@@ -15,6 +15,10 @@
 //! - `nginx`: the bridge, the only code that knows nginx's structures,
 //!   logging and symbols.
 //!
+//! Rust programs use [`channel`] (feature `std`, on by default): a safe API
+//! on the same core and wire format, with owned descriptors and an error
+//! type.
+//!
 //! # Safety
 //!
 //! The pointer contract of every exported function, as in nginx:
@@ -45,6 +49,8 @@ compile_error!(
 );
 
 pub mod abi;
+#[cfg(feature = "std")]
+pub mod channel;
 pub mod core;
 mod exports;
 mod nginx;

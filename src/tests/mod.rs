@@ -3,6 +3,7 @@
 //! ids (`../shared/CONTRACT.md`) are in the test names.
 
 mod add_event;
+mod channel;
 mod close;
 mod fake_nginx;
 mod read;
