@@ -16,7 +16,7 @@ LEAN      := rustc --release --lib --no-default-features \
              --crate-type staticlib --crate-type cdylib
 
 CHECKS := fmt-check clippy test test-nginx-debug lib symbols header-fresh \
-          header-compile c-tests nginx-layout diff diff-valgrind diff-asan \
+          header-compile c-tests examples nginx-layout diff diff-valgrind diff-asan \
           nginx-guard nginx-scenarios nginx-load footprint bench-smoke
 
 .PHONY: all help deps lib header check demo diff-report nginx bench $(CHECKS)
@@ -104,6 +104,15 @@ c-tests: lib ## C programs without nginx, against the .so and the .a
 	timeout 60 $(CT)/master_worker.a.bin
 	timeout 60 $(CT)/fallback_log.so.bin
 	timeout 60 $(CT)/fallback_log.a.bin
+
+examples: lib ## The master/worker examples: Rust (safe API) and C (header)
+	timeout 60 $(CARGO) run --quiet --example master_worker -- 3 30
+	@mkdir -p $(CT)
+	$(CC) $(CFLAGS_T) examples/master_worker.c -o $(CT)/example_mw.a.bin $(LIB_A)
+	$(CC) $(CFLAGS_T) examples/master_worker.c -o $(CT)/example_mw.so.bin \
+	    -L$(RELEASE) -Wl,-rpath,$(CURDIR)/$(RELEASE) -lngx_channel
+	timeout 60 $(CT)/example_mw.a.bin 4 40
+	timeout 60 $(CT)/example_mw.so.bin 2 20
 
 nginx-layout: ## build.rs against configured nginx trees: layout check, NGX_DEBUG
 	scripts/nginx-layout.sh $(NGX_PLAIN_OBJS) 0
