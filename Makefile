@@ -16,10 +16,10 @@ LEAN      := rustc --release --lib --no-default-features \
              --crate-type staticlib --crate-type cdylib
 
 CHECKS := fmt-check clippy test test-nginx-debug lib symbols header-fresh \
-          header-compile c-tests examples nginx-layout diff diff-valgrind diff-asan \
+          header-compile c-tests examples install-test nginx-layout diff diff-valgrind diff-asan \
           nginx-guard nginx-scenarios nginx-load footprint bench-smoke
 
-.PHONY: all help deps lib header check demo diff-report nginx bench $(CHECKS)
+.PHONY: all help deps lib install uninstall header check demo diff-report nginx bench $(CHECKS)
 
 all: lib ## Build the C library (target/release/libngx_channel.{a,so})
 
@@ -27,8 +27,22 @@ help: ## List the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | \
 	    awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
 lib: ## Build the lean C library (no_std, LTO, four exported symbols)
-	$(CARGO) $(LEAN)
+	@mkdir -p $(RELEASE)
+	$(CARGO) $(LEAN) -- --print native-static-libs 2>$(RELEASE)/lean-build.log || \
+	    { cat $(RELEASE)/lean-build.log; exit 1; }
+	sed -n 's/.*native-static-libs: //p' $(RELEASE)/lean-build.log >$(RELEASE)/native-static-libs
+	scripts/link-shared.sh $(RELEASE) $(VERSION)
+
+install: lib ## Install lib, header, pkg-config file (PREFIX, DESTDIR)
+	scripts/install.sh install $(PREFIX) $(DESTDIR)
+
+uninstall: ## Remove what make install installed (PREFIX, DESTDIR)
+	scripts/install.sh uninstall $(PREFIX) $(DESTDIR)
 
 header: ## Regenerate include/ngx_channel.h with cbindgen
 	NGX_CHANNEL_HEADER_OUT=$(CURDIR)/include/ngx_channel.h $(CARGO) build --no-default-features --features header
@@ -104,6 +118,9 @@ c-tests: lib ## C programs without nginx, against the .so and the .a
 	timeout 60 $(CT)/master_worker.a.bin
 	timeout 60 $(CT)/fallback_log.so.bin
 	timeout 60 $(CT)/fallback_log.a.bin
+
+install-test: lib ## make install into a temp prefix: pkg-config builds, soname, versions
+	scripts/install-test.sh
 
 examples: lib ## The master/worker examples: Rust (safe API) and C (header)
 	timeout 60 $(CARGO) run --quiet --example master_worker -- 3 30

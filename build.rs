@@ -27,6 +27,13 @@ fn main() {
         println!("cargo:rerun-if-env-changed={var}");
     }
 
+    // The shared library's soname: libngx_channel.so.MAJOR.  (Its symbol
+    // versions come from ngx_channel.map when make links the installed
+    // library from the archive: rustc's own version script for a cdylib
+    // would override them.)
+    let major = env::var("CARGO_PKG_VERSION_MAJOR").expect("CARGO_PKG_VERSION_MAJOR");
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libngx_channel.so.{major}");
+
     cc::Build::new()
         .file("src/nginx/weak.c")
         .warnings(true)

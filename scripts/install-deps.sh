@@ -4,7 +4,7 @@
 # for the nginx scenarios, valgrind.  As root it runs apt-get; otherwise it
 # prints the command to run.
 set -eu
-pkgs="build-essential g++ make binutils python3 libpcre2-dev zlib1g-dev libssl-dev valgrind procps"
+pkgs="pkg-config build-essential g++ make binutils python3 libpcre2-dev zlib1g-dev libssl-dev valgrind procps"
 need=""
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
