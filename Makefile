@@ -17,9 +17,11 @@ LEAN      := rustc --release --lib --no-default-features \
 
 CHECKS := fmt-check clippy test test-nginx-debug lib symbols header-fresh \
           header-compile c-tests examples install-test nginx-layout diff diff-valgrind diff-asan \
-          nginx-guard nginx-scenarios nginx-load footprint bench-smoke
+          nginx-guard nginx-scenarios nginx-load footprint bench-smoke \
+          fuzz-slice
 
-.PHONY: all help deps lib install uninstall header check demo diff-report nginx bench $(CHECKS)
+.PHONY: all help deps lib install uninstall header check demo diff-report nginx bench \
+        fuzz $(CHECKS)
 
 all: lib ## Build the C library (target/release/libngx_channel.{a,so})
 
@@ -190,3 +192,11 @@ bench: deps ## Benchmarks: ours vs nginx's C vs raw syscalls; writes bench/
 bench-smoke: ## make bench in miniature (seconds, no timing assertions)
 	scripts/bench-build.sh $(NGX_PLAIN_BUILT) $(CURDIR)/$(BENCH_BIN)
 	$(BENCH_RUN) --out target/bench/smoke --smoke
+
+FUZZ_SECONDS ?= 600
+
+fuzz: ## Fuzz ngx_read_channel with libFuzzer for FUZZ_SECONDS (default 600)
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-slice: ## make fuzz, a 45-second slice (what CI runs)
+	scripts/fuzz.sh 45

@@ -66,5 +66,9 @@ fn panic(_: &::core::panic::PanicInfo<'_>) -> ! {
     unsafe { libc::abort() }
 }
 
+// Lets code shared with the fuzz target name the crate as users do.
+#[cfg(test)]
+extern crate self as ngx_channel;
+
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@ mod add_event;
 mod channel;
 mod close;
 mod fake_nginx;
+mod hostile_peer;
 mod read;
 mod write;
 
