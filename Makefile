@@ -146,9 +146,9 @@ diff: ## Differential harness: nginx's C vs ours, case by case, both builds
 	scripts/diff-harness.sh $(NGX_DEBUG_BUILT)
 
 diff-valgrind: ## The harness under valgrind memcheck (nginx's H1 read suppressed)
-	HARNESS_FLAVOUR=valgrind HARNESS_WRAP="$(VALGRIND)" \
+	HARNESS_FLAVOUR=valgrind HARNESS_WRAP="$(VALGRIND)" HARNESS_VALGRIND=1 \
 	    scripts/diff-harness.sh $(NGX_PLAIN_BUILT)
-	HARNESS_FLAVOUR=valgrind HARNESS_WRAP="$(VALGRIND)" \
+	HARNESS_FLAVOUR=valgrind HARNESS_WRAP="$(VALGRIND)" HARNESS_VALGRIND=1 \
 	    scripts/diff-harness.sh $(NGX_DEBUG_BUILT)
 
 diff-asan: ## The harness built with -fsanitize=address,undefined

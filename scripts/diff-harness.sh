@@ -19,7 +19,7 @@ mkdir -p "$out"
 cflags="-O1 -g -Wall -Wextra -Werror -Wno-unused-parameter ${HARNESS_CFLAGS:-}"
 incs=$(sed -n '/^CORE_INCS/,/^$/p' "$objs/Makefile" | tr -d '\\' | sed 's/^CORE_INCS *=//' | tr '\n' ' ')
 
-for f in harness util cases_write cases_read cases_add cases_close better; do
+for f in harness util cases_write cases_read cases_add cases_close cases_faults better; do
     # shellcheck disable=SC2086
     (cd "$ngx" && cc $cflags $incs -c "$top/c_tests/diff/$f.c" -o "$out/$f.o")
 done

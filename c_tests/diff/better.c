@@ -90,6 +90,37 @@ h1_open_without_fd(impl_t *ref, impl_t *ours)
 
     expect(ok, "H1_R5_ours_deterministic_without_control_data", detail);
 
+    /* the same with a full fd table: the kernel drops the fd (MSG_CTRUNC) */
+
+    ngx_memzero(&o, sizeof(obs_t));
+    fds_snapshot();
+    log_reset(&o);
+    dirty_stack();
+
+    if (full_fd_table_case(ours, &o)) {
+        ok = o.rc == NGX_ERROR && fds_leaked() == 0
+             && ngx_strstr(o.log,
+                           "recvmsg() returned too small ancillary data");
+        snprintf(detail, sizeof(detail), "rc=%ld log=%s", (long) o.rc,
+                 o.log);
+        expect(ok, "H1_R5_ours_full_fd_table_open_channel_is_an_error",
+               detail);
+
+    } else {
+        (void) fds_leaked();
+        printf("    (the fd table cannot be filled here, under valgrind:"
+               " H1 with a full fd table runs in the plain and ASan runs)\n");
+    }
+
+    ngx_memzero(&o, sizeof(obs_t));
+    fds_snapshot();
+    log_reset(&o);
+    dirty_stack();
+    full_fd_table_case(ref, &o);
+    (void) fds_leaked();
+    printf("    (nginx's C with a full fd table, not asserted: rc=%ld, where "
+           "the contract says -1)\n", (long) o.rc);
+
     /* for the record only: what nginx's C did on a dirtied stack */
 
     channel(s, SOCK_STREAM);

@@ -331,7 +331,7 @@ run_case(case_t *c)
 int
 main(int argc, char **argv)
 {
-    case_t      *sets[4], *c;
+    case_t      *sets[5], *c;
     ngx_uint_t   i;
 
     verbose = (argc > 1 && strcmp(argv[1], "-v") == 0);
@@ -356,8 +356,9 @@ main(int argc, char **argv)
     sets[1] = read_cases;
     sets[2] = add_cases;
     sets[3] = close_cases;
+    sets[4] = fault_cases;
 
-    for (i = 0; i < 4; i++) {
+    for (i = 0; i < 5; i++) {
         for (c = sets[i]; c->name; c++) {
             run_case(c);
         }

@@ -79,8 +79,10 @@ void fds_snapshot(void);
 int fds_leaked(void);
 void log_reset(obs_t *o);
 void log_level(ngx_uint_t level);
+ngx_uint_t full_fd_table_case(impl_t *impl, obs_t *o);
 
-extern case_t  write_cases[], read_cases[], add_cases[], close_cases[];
+extern case_t  write_cases[], read_cases[], add_cases[], close_cases[],
+               fault_cases[];
 
 
 #endif /* _HARNESS_H_INCLUDED_ */
