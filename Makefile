@@ -18,10 +18,10 @@ LEAN      := rustc --release --lib --no-default-features \
 CHECKS := fmt-check clippy test test-nginx-debug lib symbols header-fresh \
           header-compile c-tests examples install-test nginx-layout diff diff-valgrind diff-asan \
           nginx-guard nginx-scenarios nginx-load footprint bench-smoke \
-          fuzz-slice
+          fuzz-slice soak-smoke sanitize
 
 .PHONY: all help deps lib install uninstall header check demo diff-report nginx bench \
-        fuzz $(CHECKS)
+        fuzz soak $(CHECKS)
 
 all: lib ## Build the C library (target/release/libngx_channel.{a,so})
 
@@ -200,3 +200,16 @@ fuzz: ## Fuzz ngx_read_channel with libFuzzer for FUZZ_SECONDS (default 600)
 
 fuzz-slice: ## make fuzz, a 45-second slice (what CI runs)
 	scripts/fuzz.sh 45
+
+soak: lib ## Two processes exchange 1,000,000 messages: fds and RSS constant
+	@mkdir -p $(CT)
+	$(CC) $(CFLAGS_T) c_tests/soak.c -o $(CT)/soak $(LIB_A)
+	timeout 300 $(CT)/soak 1000000
+
+soak-smoke: lib ## make soak with 100,000 messages
+	@mkdir -p $(CT)
+	$(CC) $(CFLAGS_T) c_tests/soak.c -o $(CT)/soak $(LIB_A)
+	timeout 120 $(CT)/soak 100000
+
+sanitize: lib ## Rust tests and C programs under valgrind; C programs with ASan+UBSan
+	scripts/sanitize.sh

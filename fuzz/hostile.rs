@@ -14,8 +14,8 @@ use std::io::IoSlice;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use nix::sys::socket::{
-    sendmsg, setsockopt, socketpair, sockopt, AddressFamily, ControlMessage, MsgFlags,
-    SockFlag, SockType, UnixCredentials,
+    sendmsg, setsockopt, socketpair, sockopt, AddressFamily, ControlMessage, MsgFlags, SockFlag,
+    SockType, UnixCredentials,
 };
 
 /// What the hostile peer does, decoded from bytes.
@@ -98,8 +98,9 @@ pub fn run(data: &[u8]) {
     if s.passcred {
         setsockopt(&rx, sockopt::PassCred, &true).expect("SO_PASSCRED");
     }
-    let pipes: Vec<(OwnedFd, OwnedFd)> =
-        (0..s.fds).map(|_| nix::unistd::pipe().expect("pipe")).collect();
+    let pipes: Vec<(OwnedFd, OwnedFd)> = (0..s.fds)
+        .map(|_| nix::unistd::pipe().expect("pipe"))
+        .collect();
     let raw: Vec<RawFd> = pipes.iter().map(|(r, _)| r.as_raw_fd()).collect();
     let files: Vec<Option<(u64, u64)>> = raw.iter().map(|&fd| identity(fd)).collect();
     let first = files.first().copied().flatten();
