@@ -15,7 +15,7 @@ CFLAGS_T  := -O2 -g -Wall -Wextra -Werror -Iinclude
 LEAN      := rustc --release --lib --no-default-features \
              --crate-type staticlib --crate-type cdylib
 
-CHECKS := fmt-check clippy test test-nginx-debug lib symbols header-fresh \
+CHECKS := fmt-check clippy test test-nginx-debug test-upstream-next lib symbols header-fresh \
           header-compile c-tests examples install-test nginx-layout diff diff-valgrind diff-asan \
           nginx-guard nginx-scenarios nginx-load footprint bench-smoke \
           fuzz-slice soak-smoke sanitize
@@ -73,6 +73,9 @@ test: ## cargo test: unit tests over socketpairs, with nginx test doubles
 
 test-nginx-debug: ## cargo test as built for an nginx configured --with-debug
 	$(CARGO) test --features nginx-debug --lib
+
+test-upstream-next: ## The upstream-next feature's read path (nginx >= 1.31.5)
+	$(CARGO) test --features upstream-next --lib tests::upstream
 
 symbols: lib ## The .so and .a export the four functions only, no panic path
 	scripts/check-symbols.sh $(RELEASE)

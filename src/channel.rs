@@ -248,7 +248,7 @@ impl Channel {
             )
         };
         match outcome {
-            Outcome::Message { truncated, .. } => {
+            Outcome::Message { flags, .. } => {
                 let command = Command::from_value(ch.command);
                 let fd = if command == Command::Open {
                     // SAFETY: for OPEN_CHANNEL the core stored the fd it
@@ -261,15 +261,15 @@ impl Channel {
                     message: Message::new(command, ch.pid, ch.slot),
                     fd,
                     fd_field: ch.fd,
-                    truncated,
+                    truncated: flags != 0,
                 })
             }
             Outcome::Again => Err(Error::WouldBlock),
             Outcome::Failed(e) => Err(Error::Io(io::Error::from_raw_os_error(e))),
             Outcome::Closed => Err(Error::Closed),
             Outcome::Short(n) => Err(Error::Short(n as usize)),
-            Outcome::NoFd => Err(Error::MissingFd),
-            Outcome::BadControl { level, kind } => Err(Error::BadControl { level, kind }),
+            Outcome::NoFd { .. } => Err(Error::MissingFd),
+            Outcome::BadControl { level, kind, .. } => Err(Error::BadControl { level, kind }),
         }
     }
 

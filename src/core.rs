@@ -216,21 +216,30 @@ pub enum Received {
     /// R4: fewer bytes than an `ngx_channel_t`.
     Short(isize),
     /// R5: OPEN_CHANNEL without a whole fd header (H1: deterministic).
-    NoFd,
+    NoFd {
+        /// Bytes received.
+        n: isize,
+        /// `msg_flags & (MSG_TRUNC | MSG_CTRUNC)`.
+        flags: c_int,
+    },
     /// R6: OPEN_CHANNEL with a header of another level or type.
     BadControl {
         /// `cmsg_level` of the header that arrived.
         level: c_int,
         /// `cmsg_type` of the header that arrived.
         kind: c_int,
+        /// Bytes received.
+        n: isize,
+        /// `msg_flags & (MSG_TRUNC | MSG_CTRUNC)`.
+        flags: c_int,
     },
-    /// R7-R10: a message of `n` bytes; `truncated` when the kernel set
-    /// MSG_TRUNC or MSG_CTRUNC (R9).
+    /// R7-R10: a message of `n` bytes; `flags` holds MSG_TRUNC and
+    /// MSG_CTRUNC as the kernel set them (R9).
     Message {
         /// Bytes received: what ngx_read_channel returns.
         n: isize,
-        /// MSG_TRUNC or MSG_CTRUNC was set.
-        truncated: bool,
+        /// `msg_flags & (MSG_TRUNC | MSG_CTRUNC)`.
+        flags: c_int,
     },
 }
 
@@ -264,7 +273,7 @@ pub unsafe fn recv(s: c_int, data: *mut c_void, len: usize) -> Received {
         let m = msg.as_ptr();
         ((*m).msg_flags, (*m).msg_controllen as usize)
     };
-    let truncated = flags & (libc::MSG_TRUNC | libc::MSG_CTRUNC) != 0;
+    let flags = flags & (libc::MSG_TRUNC | libc::MSG_CTRUNC);
 
     // The two common cases, checked first; their outcome is the one
     // nginx's order of checks gives them.
@@ -272,23 +281,17 @@ pub unsafe fn recv(s: c_int, data: *mut c_void, len: usize) -> Received {
         if !is_open_channel(data) {
             if got == 0 {
                 // any other command, without control data (R8, R10)
-                return Received::Message { n, truncated };
+                return Received::Message { n, flags };
             }
         } else if control.is_one_fd() {
             // OPEN_CHANNEL with exactly its one fd (R7, R10)
             // SAFETY: the kernel wrote the header covering slot 0.
             hand_over(data, unsafe { control.fd(0) });
-            return Received::Message { n, truncated };
+            return Received::Message { n, flags };
         }
     }
     // H1: from here on only what the kernel wrote (msg_controllen) counts.
-    general(
-        data,
-        n,
-        &control,
-        got.min(size_of::<RecvControl>()),
-        truncated,
-    )
+    general(data, n, &control, got.min(size_of::<RecvControl>()), flags)
 }
 
 /// Stores a received fd in the message's `fd` field (R7).
@@ -309,14 +312,14 @@ fn general(
     n: isize,
     control: &RecvControl,
     got: usize,
-    truncated: bool,
+    flags: c_int,
 ) -> Received {
     let hdr = (got >= size_of::<cmsghdr>()).then_some(&control.hdr);
     let fds = match hdr {
         Some(_) => received_fds(control, got),
         None => [-1; 2],
     };
-    let outcome = check(data, n, hdr);
+    let outcome = check(data, n, hdr, flags);
     let mut handed = None;
     if let Received::Message { .. } = outcome {
         if is_open_channel(data) {
@@ -330,10 +333,7 @@ fn general(
     if fds[1] >= 0 || (fds[0] >= 0 && handed.is_none()) {
         close_unhanded(&fds, handed);
     }
-    match outcome {
-        Received::Message { n, .. } => Received::Message { n, truncated },
-        other => other,
-    }
+    outcome
 }
 
 /// `EAGAIN` or the errno of a failed call.
@@ -346,9 +346,8 @@ fn failed() -> Received {
 }
 
 /// nginx's checks after a `recvmsg()` that did not fail (R3-R6), with the
-/// control header the kernel wrote, if any (none reads as an empty one),
-/// and without the truncation flag, which the caller adds.
-fn check(data: *const c_void, n: isize, hdr: Option<&cmsghdr>) -> Received {
+/// control header the kernel wrote, if any (none reads as an empty one).
+fn check(data: *const c_void, n: isize, hdr: Option<&cmsghdr>, flags: c_int) -> Received {
     if n == 0 {
         return Received::Closed;
     }
@@ -357,19 +356,18 @@ fn check(data: *const c_void, n: isize, hdr: Option<&cmsghdr>) -> Received {
     }
     if is_open_channel(data) {
         let Some(hdr) = hdr.filter(|h| cmsg_len(h) >= CMSG_LEN_FD) else {
-            return Received::NoFd;
+            return Received::NoFd { n, flags };
         };
         if hdr.cmsg_level != libc::SOL_SOCKET || hdr.cmsg_type != libc::SCM_RIGHTS {
             return Received::BadControl {
                 level: hdr.cmsg_level,
                 kind: hdr.cmsg_type,
+                n,
+                flags,
             };
         }
     }
-    Received::Message {
-        n,
-        truncated: false,
-    }
+    Received::Message { n, flags }
 }
 
 /// Whether the message at `data` (at least a whole `ngx_channel_t`, as

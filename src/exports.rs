@@ -8,6 +8,8 @@ use crate::abi::{
     ngx_channel_t, ngx_cycle_t, ngx_event_handler_pt, ngx_fd_t, ngx_int_t, ngx_log_t, ngx_socket_t,
     NGX_AGAIN, NGX_ERROR, NGX_OK,
 };
+use ::core::mem::size_of;
+
 use crate::core::{self, set_errno, Received, Sent};
 use crate::nginx::{self, Line};
 
@@ -70,36 +72,82 @@ pub unsafe extern "C" fn ngx_read_channel(
     }
     // SAFETY: ch is writable for size bytes (this function's contract).
     let received = unsafe { core::recv(s, ch.cast(), size) };
-    // SAFETY: log is NULL or valid (this function's contract).
-    unsafe { read_result(received, log) }
+    // SAFETY: log is NULL or valid, ch writable for size bytes (this
+    // function's contract).
+    unsafe { read_result(received, ch, size, log) }
 }
 
-/// nginx's return value and log line for what `core::recv` found.
+/// nginx's return value and log line for what `core::recv` found: nginx
+/// 1.28.3's, or with the `upstream-next` feature nginx >= 1.31.5's.
 ///
 /// # Safety
-/// `log` is NULL or a valid `ngx_log_t`.
-pub(crate) unsafe fn read_result(received: Received, log: *mut ngx_log_t) -> ngx_int_t {
-    // SAFETY: log is NULL or valid, by this function's contract.
+/// `log` is NULL or a valid `ngx_log_t`; `ch` is writable for `size` bytes
+/// and holds the received message when one was received.
+pub(crate) unsafe fn read_result(
+    received: Received,
+    ch: *mut ngx_channel_t,
+    size: usize,
+    log: *mut ngx_log_t,
+) -> ngx_int_t {
+    // SAFETY: log is NULL or valid, ch writable, by this function's contract.
     unsafe {
         match received {
             Received::Again => NGX_AGAIN,
+            Received::Failed(err) if UPSTREAM_NEXT && fd_table_full(err) => {
+                // nginx >= 1.31.5: the message is skipped, the channel kept
+                nginx::alert(log, err, Line::RecvmsgFailed);
+                ch.cast::<u8>()
+                    .write_bytes(0, size.min(size_of::<ngx_channel_t>()));
+                set_errno(err);
+                0
+            }
             Received::Failed(err) => fail(log, err, Line::RecvmsgFailed),
             Received::Closed => {
                 nginx::debug_core(log, Line::RecvmsgZero);
                 NGX_ERROR
             }
             Received::Short(n) => fail(log, 0, Line::NotEnoughData(n)),
-            Received::NoFd => fail(log, 0, Line::TooSmallAncillary),
-            Received::BadControl { level, kind } => {
+            Received::NoFd { n, flags } | Received::BadControl { n, flags, .. }
+                if UPSTREAM_NEXT =>
+            {
+                // nginx >= 1.31.5: OPEN_CHANNEL without its fd goes on, fd -1
+                nginx::alert(log, 0, Line::TooSmallAncillary);
+                (*ch).fd = -1;
+                truncation(log, flags);
+                n
+            }
+            Received::NoFd { .. } => fail(log, 0, Line::TooSmallAncillary),
+            Received::BadControl { level, kind, .. } => {
                 fail(log, 0, Line::InvalidAncillary(level, kind))
             }
-            Received::Message { n, truncated } => {
-                if truncated {
-                    nginx::alert(log, 0, Line::Truncated);
-                }
+            Received::Message { n, flags } => {
+                truncation(log, flags);
                 n
             }
         }
+    }
+}
+
+/// nginx >= 1.31.5 semantics (CONTRACT U*), opt-in.
+const UPSTREAM_NEXT: bool = cfg!(feature = "upstream-next");
+
+/// The errors with which BSD and Solaris fail `recvmsg()` when no fd slot
+/// is free for SCM_RIGHTS (Linux delivers the message without the fd).
+fn fd_table_full(err: i32) -> bool {
+    err == libc::EMSGSIZE || err == libc::EMFILE
+}
+
+/// R9: ALERT "recvmsg() truncated data" for MSG_TRUNC or MSG_CTRUNC (nginx
+/// >= 1.31.5: MSG_TRUNC only, as a missing fd is reported on its own).
+unsafe fn truncation(log: *mut ngx_log_t, flags: i32) {
+    let reported = if UPSTREAM_NEXT {
+        flags & libc::MSG_TRUNC != 0
+    } else {
+        flags != 0
+    };
+    if reported {
+        // SAFETY: log is NULL or valid (caller's contract).
+        unsafe { nginx::alert(log, 0, Line::Truncated) };
     }
 }
 

@@ -184,7 +184,7 @@ full_fd_table(impl_t *impl, obs_t *o, ngx_uint_t command)
 
     /* no free slot: the limit is the lowest free descriptor */
 
-    fd = dup(0);
+    fd = dup(s[1]);
     close(fd);
     getrlimit(RLIMIT_NOFILE, &old);
     tight = old;
@@ -196,7 +196,7 @@ full_fd_table(impl_t *impl, obs_t *o, ngx_uint_t command)
      * fd): then the table cannot be filled; the Makefile says so
      */
 
-    fd = dup(0);
+    fd = dup(s[1]);
     full = (fd == -1 && errno == EMFILE && getenv("HARNESS_VALGRIND") == NULL);
     if (fd != -1) {
         close(fd);

@@ -8,6 +8,8 @@ mod close;
 mod fake_nginx;
 mod hostile_peer;
 mod read;
+#[cfg(feature = "upstream-next")]
+mod upstream;
 mod write;
 
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
