@@ -17,7 +17,7 @@ LEAN      := rustc --release --lib --no-default-features \
 
 CHECKS := fmt-check clippy test test-nginx-debug test-upstream-next lib symbols header-fresh \
           header-compile c-tests examples install-test nginx-layout diff diff-valgrind diff-asan \
-          nginx-guard nginx-scenarios nginx-load footprint bench-smoke \
+          nginx-guard nginx-scenarios nginx-load nginx-fdfull footprint bench-smoke \
           fuzz-slice soak-smoke sanitize
 
 .PHONY: all help deps lib install uninstall header check demo diff-report nginx bench \
@@ -95,6 +95,8 @@ NGX_PLAIN_BUILT = $(shell scripts/nginx-build.sh plain $(NGX_FLAGS))
 # the same source and flags with ngx-channel in place of ngx_channel.c
 OURS_DEBUG_BUILT = $(shell scripts/nginx-build.sh ours-debug --with-debug $(NGX_FLAGS) --add-module=$(CURDIR)/addon)
 OURS_PLAIN_BUILT = $(shell scripts/nginx-build.sh ours-plain $(NGX_FLAGS) --add-module=$(CURDIR)/addon)
+OURS_UPSTREAM_BUILT = $(shell NGX_CHANNEL_FEATURES=upstream-next scripts/nginx-build.sh \
+    ours-upstream --with-debug $(NGX_FLAGS) --add-module=$(CURDIR)/addon)
 COMPARE = timeout 300 python3 tests/nginx/compare.py
 VALGRIND = valgrind -q --error-exitcode=1 --child-silent-after-fork=yes \
            --suppressions=$(CURDIR)/c_tests/diff/valgrind.supp
@@ -179,6 +181,10 @@ nginx-scenarios: ## Real nginx master/workers, stock vs ours: epoll, poll, selec
 
 nginx-load: ## 50 reloads and worker kills under HTTP load, stock vs ours
 	$(COMPARE) $(NGX_PLAIN_BUILT)/nginx $(OURS_PLAIN_BUILT)/nginx --use epoll --debug 0 --load 50
+
+nginx-fdfull: ## A reload into full fd tables: stock = ours; upstream-next exits cleanly
+	timeout 300 python3 tests/nginx/fdfull.py $(NGX_DEBUG_BUILT)/nginx \
+	    $(OURS_DEBUG_BUILT)/nginx $(OURS_UPSTREAM_BUILT)/nginx
 
 footprint: ## nginx text size and exported symbols, stock vs ours
 	scripts/footprint.sh $(NGX_PLAIN_BUILT)/nginx $(OURS_PLAIN_BUILT)/nginx

@@ -94,7 +94,8 @@ def get(port, timeout=3):
 
 
 class Nginx:
-    def __init__(self, binary, use, workers, debug_log=True):
+    def __init__(self, binary, use, workers, debug_log=True, main_extra="",
+                 connections=128):
         self.binary = os.path.abspath(binary)
         self.dir = tempfile.mkdtemp(prefix="ngx-channel-")
         os.makedirs(os.path.join(self.dir, "logs"))
@@ -106,11 +107,12 @@ class Nginx:
             f.write(f"""
 user root;
 worker_processes {workers};
+{main_extra}
 error_log logs/error.log {"debug" if debug_log else "notice"};
 pid logs/nginx.pid;
 events {{
     use {use};
-    worker_connections 128;
+    worker_connections {connections};
 }}
 http {{
     access_log off;
