@@ -113,10 +113,7 @@ econnreset_read(impl_t *impl, obs_t *o)
     raw_send(s[0], &ch, sizeof(ngx_channel_t), NULL, 0);
     close(s[1]);
 
-    errno = 0;
-    o->rc = impl->read(s[0], &ch, sizeof(ngx_channel_t), &harness_log);
-    o->err = errno;
-    obs_trace(impl, "ngx_read_channel", o);
+    traced_read(impl, o, s[0], &ch, sizeof(ngx_channel_t));
     close(s[0]);
 }
 
@@ -132,10 +129,7 @@ epipe_after_reset(impl_t *impl, obs_t *o)
     raw_send(s[0], &ch, sizeof(ngx_channel_t), NULL, 0);
     close(s[1]);
 
-    errno = 0;
-    o->rc = impl->write(s[0], &ch, sizeof(ngx_channel_t), &harness_log);
-    o->err = errno;
-    obs_trace(impl, "ngx_write_channel", o);
+    traced_write(impl, o, s[0], &ch, sizeof(ngx_channel_t));
     close(s[0]);
 }
 

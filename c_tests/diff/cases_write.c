@@ -177,10 +177,7 @@ w6_ebadf(impl_t *impl, obs_t *o)
     ngx_channel_t  ch;
 
     message(&ch, NGX_CMD_QUIT, -1);
-    errno = 0;
-    o->rc = impl->write(800, &ch, sizeof(ngx_channel_t), &harness_log);
-    o->err = errno;
-    obs_trace(impl, "ngx_write_channel", o);
+    traced_write(impl, o, 800, &ch, sizeof(ngx_channel_t));
 }
 
 
@@ -195,10 +192,7 @@ w6_enotsock(impl_t *impl, obs_t *o)
     }
 
     message(&ch, NGX_CMD_QUIT, -1);
-    errno = 0;
-    o->rc = impl->write(p[1], &ch, sizeof(ngx_channel_t), &harness_log);
-    o->err = errno;
-    obs_trace(impl, "ngx_write_channel", o);
+    traced_write(impl, o, p[1], &ch, sizeof(ngx_channel_t));
     close_pair(p);
 }
 
@@ -214,10 +208,7 @@ w6_epipe(impl_t *impl, obs_t *o)
     channel(fds, SOCK_STREAM);
     close(fds[1]);
     message(&ch, NGX_CMD_QUIT, -1);
-    errno = 0;
-    o->rc = impl->write(fds[0], &ch, sizeof(ngx_channel_t), &harness_log);
-    o->err = errno;
-    obs_trace(impl, "ngx_write_channel", o);
+    traced_write(impl, o, fds[0], &ch, sizeof(ngx_channel_t));
     close(fds[0]);
 }
 
@@ -231,10 +222,7 @@ w6_shutdown(impl_t *impl, obs_t *o)
     channel(fds, SOCK_STREAM);
     shutdown(fds[0], SHUT_WR);
     message(&ch, NGX_CMD_QUIT, -1);
-    errno = 0;
-    o->rc = impl->write(fds[0], &ch, sizeof(ngx_channel_t), &harness_log);
-    o->err = errno;
-    obs_trace(impl, "ngx_write_channel", o);
+    traced_write(impl, o, fds[0], &ch, sizeof(ngx_channel_t));
     close_pair(fds);
 }
 
@@ -248,10 +236,7 @@ w6_dgram_no_peer(impl_t *impl, obs_t *o)
     channel(fds, SOCK_DGRAM);
     close(fds[1]);
     message(&ch, NGX_CMD_QUIT, -1);
-    errno = 0;
-    o->rc = impl->write(fds[0], &ch, sizeof(ngx_channel_t), &harness_log);
-    o->err = errno;
-    obs_trace(impl, "ngx_write_channel", o);
+    traced_write(impl, o, fds[0], &ch, sizeof(ngx_channel_t));
     close(fds[0]);
 }
 
@@ -263,10 +248,7 @@ l1_write_below_alert(impl_t *impl, obs_t *o)
 
     message(&ch, NGX_CMD_QUIT, -1);
     log_level(NGX_LOG_EMERG);
-    errno = 0;
-    o->rc = impl->write(800, &ch, sizeof(ngx_channel_t), &harness_log);
-    o->err = errno;
-    obs_trace(impl, "ngx_write_channel", o);
+    traced_write(impl, o, 800, &ch, sizeof(ngx_channel_t));
 }
 
 
@@ -277,10 +259,7 @@ l1_write_at_alert(impl_t *impl, obs_t *o)
 
     message(&ch, NGX_CMD_QUIT, -1);
     log_level(NGX_LOG_ALERT);
-    errno = 0;
-    o->rc = impl->write(800, &ch, sizeof(ngx_channel_t), &harness_log);
-    o->err = errno;
-    obs_trace(impl, "ngx_write_channel", o);
+    traced_write(impl, o, 800, &ch, sizeof(ngx_channel_t));
 }
 
 

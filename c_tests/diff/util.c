@@ -131,3 +131,25 @@ keep_ch(obs_t *o, ngx_channel_t *ch, size_t len)
     o->ch_len = ngx_min(len, sizeof(o->ch));
     ngx_memcpy(o->ch, ch, o->ch_len);
 }
+
+
+/* one call through impl, its result and errno recorded, one TRACE line */
+
+void
+traced_write(impl_t *impl, obs_t *o, int s, ngx_channel_t *ch, size_t size)
+{
+    errno = 0;
+    o->rc = impl->write(s, ch, size, &harness_log);
+    o->err = errno;
+    obs_trace(impl, "ngx_write_channel", o);
+}
+
+
+void
+traced_read(impl_t *impl, obs_t *o, int s, ngx_channel_t *ch, size_t size)
+{
+    errno = 0;
+    o->rc = impl->read(s, ch, size, &harness_log);
+    o->err = errno;
+    obs_trace(impl, "ngx_read_channel", o);
+}

@@ -17,6 +17,10 @@ void message(ngx_channel_t *ch, ngx_uint_t command, int fd);
 void peer_recv(obs_t *o, int s);
 void raw_send(int s, void *data, size_t len, int *fds, int nfds);
 void keep_ch(obs_t *o, ngx_channel_t *ch, size_t len);
+void traced_write(impl_t *impl, obs_t *o, int s, ngx_channel_t *ch,
+    size_t size);
+void traced_read(impl_t *impl, obs_t *o, int s, ngx_channel_t *ch,
+    size_t size);
 
 
 #endif /* _UTIL_H_INCLUDED_ */
