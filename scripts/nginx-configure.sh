@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 src=$("$top/scripts/nginx-src.sh")
 dir=$top/target/nginx/$name
 objs=$dir/objs
-flags="$* ${NGX_CHANNEL_FEATURES:+NGX_CHANNEL_FEATURES=$NGX_CHANNEL_FEATURES}"
+flags="$src $* ${NGX_CHANNEL_FEATURES:+NGX_CHANNEL_FEATURES=$NGX_CHANNEL_FEATURES}"
 if [ -f "$objs/ngx_auto_config.h" ] && [ "$(cat "$dir/flags" 2>/dev/null)" = "$flags" ]; then
     echo "$objs"
     exit 0
