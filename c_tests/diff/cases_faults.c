@@ -100,37 +100,43 @@ eintr_write(impl_t *impl, obs_t *o)
 }
 
 
+/* a channel whose peer died with our message unread: returns our end */
+
+static int
+reset_channel(ngx_channel_t *ch)
+{
+    int  s[2];
+
+    channel(s, SOCK_STREAM);
+    message(ch, NGX_CMD_QUIT, -1);
+    raw_send(s[0], ch, sizeof(ngx_channel_t), NULL, 0);
+    close(s[1]);
+
+    return s[0];
+}
+
+
 static void
 econnreset_read(impl_t *impl, obs_t *o)
 {
-    int            s[2];
+    int            s;
     ngx_channel_t  ch;
 
-    /* the peer dies with our data unread: we read ECONNRESET */
-
-    channel(s, SOCK_STREAM);
-    message(&ch, NGX_CMD_QUIT, -1);
-    raw_send(s[0], &ch, sizeof(ngx_channel_t), NULL, 0);
-    close(s[1]);
-
-    traced_read(impl, o, s[0], &ch, sizeof(ngx_channel_t));
-    close(s[0]);
+    s = reset_channel(&ch);
+    traced_read(impl, o, s, &ch, sizeof(ngx_channel_t));
+    close(s);
 }
 
 
 static void
 epipe_after_reset(impl_t *impl, obs_t *o)
 {
-    int            s[2];
+    int            s;
     ngx_channel_t  ch;
 
-    channel(s, SOCK_STREAM);
-    message(&ch, NGX_CMD_QUIT, -1);
-    raw_send(s[0], &ch, sizeof(ngx_channel_t), NULL, 0);
-    close(s[1]);
-
-    traced_write(impl, o, s[0], &ch, sizeof(ngx_channel_t));
-    close(s[0]);
+    s = reset_channel(&ch);
+    traced_write(impl, o, s, &ch, sizeof(ngx_channel_t));
+    close(s);
 }
 
 
