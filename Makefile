@@ -15,7 +15,7 @@ CFLAGS_T  := -O2 -g -Wall -Wextra -Werror -Iinclude
 LEAN      := rustc --release --lib --no-default-features \
              --crate-type staticlib --crate-type cdylib
 
-CHECKS := fmt-check clippy test test-nginx-debug test-upstream-next lib symbols header-fresh \
+CHECKS := fmt-check clippy doc test test-nginx-debug test-upstream-next lib symbols header-fresh \
           header-compile c-tests examples install-test nginx-layout diff diff-valgrind diff-asan \
           nginx-guard nginx-scenarios nginx-load nginx-fdfull footprint bench-smoke \
           fuzz-slice soak-smoke sanitize
@@ -67,6 +67,9 @@ fmt-check: ## rustfmt --check
 clippy: ## clippy -D warnings, with std and as the no_std C library
 	$(CARGO) clippy --all-targets --all-features -- -D warnings
 	$(CARGO) clippy --lib --no-default-features -- -D warnings
+
+doc: ## rustdoc builds without a warning
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --quiet
 
 test: ## cargo test: unit tests over socketpairs, with nginx test doubles
 	$(CARGO) test
