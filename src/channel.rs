@@ -261,7 +261,7 @@ impl Channel {
                     message: Message::new(command, ch.pid, ch.slot),
                     fd,
                     fd_field: ch.fd,
-                    truncated: flags != 0,
+                    truncated: flags & (libc::MSG_TRUNC | libc::MSG_CTRUNC) != 0,
                 })
             }
             Outcome::Again => Err(Error::WouldBlock),

@@ -219,7 +219,7 @@ pub enum Received {
     NoFd {
         /// Bytes received.
         n: isize,
-        /// `msg_flags & (MSG_TRUNC | MSG_CTRUNC)`.
+        /// `msg_flags` as the kernel set it (MSG_TRUNC, MSG_CTRUNC, ...).
         flags: c_int,
     },
     /// R6: OPEN_CHANNEL with a header of another level or type.
@@ -230,15 +230,15 @@ pub enum Received {
         kind: c_int,
         /// Bytes received.
         n: isize,
-        /// `msg_flags & (MSG_TRUNC | MSG_CTRUNC)`.
+        /// `msg_flags` as the kernel set it.
         flags: c_int,
     },
-    /// R7-R10: a message of `n` bytes; `flags` holds MSG_TRUNC and
-    /// MSG_CTRUNC as the kernel set them (R9).
+    /// R7-R10: a message of `n` bytes; `flags` is `msg_flags`, whose
+    /// MSG_TRUNC and MSG_CTRUNC tell truncation (R9).
     Message {
         /// Bytes received: what ngx_read_channel returns.
         n: isize,
-        /// `msg_flags & (MSG_TRUNC | MSG_CTRUNC)`.
+        /// `msg_flags` as the kernel set it.
         flags: c_int,
     },
 }
@@ -253,6 +253,33 @@ pub enum Received {
 /// # Safety
 /// `data` must be writable for `len` bytes.
 pub unsafe fn recv(s: c_int, data: *mut c_void, len: usize) -> Received {
+    // SAFETY: the caller's contract is recv_with()'s.
+    unsafe {
+        recv_with(
+            s,
+            data,
+            len,
+            |n, flags| Received::Message { n, flags },
+            |r| r,
+        )
+    }
+}
+
+/// [`recv`], with the outcome handed to `message` for a received message
+/// (its byte count and `msg_flags`, where MSG_TRUNC and MSG_CTRUNC tell
+/// truncation) and to `other` for every other outcome.  The common path then never builds a [`Received`]: the
+/// exports return straight from it, as nginx's C does.
+///
+/// # Safety
+/// `data` must be writable for `len` bytes.
+#[inline(always)]
+pub unsafe fn recv_with<R>(
+    s: c_int,
+    data: *mut c_void,
+    len: usize,
+    message: impl FnOnce(isize, c_int) -> R,
+    other: impl FnOnce(Received) -> R,
+) -> R {
     let mut control = RecvControl::new();
     let mut iov = iovec {
         iov_base: data,
@@ -266,14 +293,13 @@ pub unsafe fn recv(s: c_int, data: *mut c_void, len: usize) -> Received {
     // kernel reads is set.
     let n = unsafe { libc::recvmsg(s, msg.as_mut_ptr(), libc::MSG_CMSG_CLOEXEC) };
     if n == -1 {
-        return failed();
+        return other(failed());
     }
     // SAFETY: a successful recvmsg() wrote msg_flags and msg_controllen.
     let (flags, got) = unsafe {
         let m = msg.as_ptr();
         ((*m).msg_flags, (*m).msg_controllen as usize)
     };
-    let flags = flags & (libc::MSG_TRUNC | libc::MSG_CTRUNC);
 
     // The two common cases, checked first; their outcome is the one
     // nginx's order of checks gives them.
@@ -281,17 +307,20 @@ pub unsafe fn recv(s: c_int, data: *mut c_void, len: usize) -> Received {
         if !is_open_channel(data) {
             if got == 0 {
                 // any other command, without control data (R8, R10)
-                return Received::Message { n, flags };
+                return message(n, flags);
             }
         } else if control.is_one_fd() {
             // OPEN_CHANNEL with exactly its one fd (R7, R10)
             // SAFETY: the kernel wrote the header covering slot 0.
             hand_over(data, unsafe { control.fd(0) });
-            return Received::Message { n, flags };
+            return message(n, flags);
         }
     }
     // H1: from here on only what the kernel wrote (msg_controllen) counts.
-    general(data, n, &control, got.min(size_of::<RecvControl>()), flags)
+    match general(data, n, &control, got.min(size_of::<RecvControl>()), flags) {
+        Received::Message { n, flags } => message(n, flags),
+        outcome => other(outcome),
+    }
 }
 
 /// Stores a received fd in the message's `fd` field (R7).

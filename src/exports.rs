@@ -70,11 +70,17 @@ pub unsafe extern "C" fn ngx_read_channel(
         // SAFETY: log is NULL or valid (this function's contract).
         return unsafe { null_argument(log, c"ngx_read_channel() called with NULL ch") };
     }
-    // SAFETY: ch is writable for size bytes (this function's contract).
-    let received = unsafe { core::recv(s, ch.cast(), size) };
-    // SAFETY: log is NULL or valid, ch writable for size bytes (this
+    // SAFETY: ch is writable for size bytes, log is NULL or valid (this
     // function's contract).
-    unsafe { read_result(received, ch, size, log) }
+    unsafe {
+        core::recv_with(
+            s,
+            ch.cast(),
+            size,
+            |n, flags| message_result(n, flags, log),
+            |other| other_result(other, ch, size, log),
+        )
+    }
 }
 
 /// nginx's return value and log line for what `core::recv` found: nginx
@@ -83,7 +89,41 @@ pub unsafe extern "C" fn ngx_read_channel(
 /// # Safety
 /// `log` is NULL or a valid `ngx_log_t`; `ch` is writable for `size` bytes
 /// and holds the received message when one was received.
+#[cfg(test)]
 pub(crate) unsafe fn read_result(
+    received: Received,
+    ch: *mut ngx_channel_t,
+    size: usize,
+    log: *mut ngx_log_t,
+) -> ngx_int_t {
+    match received {
+        // SAFETY: log is NULL or valid (this function's contract).
+        Received::Message { n, flags } => unsafe { message_result(n, flags, log) },
+        // SAFETY: as above.
+        other => unsafe { other_result(other, ch, size, log) },
+    }
+}
+
+/// A message of `n` bytes arrived (R10), maybe truncated (R9).
+///
+/// # Safety
+/// `log` is NULL or a valid `ngx_log_t`.
+#[inline(always)]
+unsafe fn message_result(n: isize, flags: i32, log: *mut ngx_log_t) -> ngx_int_t {
+    if flags & (libc::MSG_TRUNC | libc::MSG_CTRUNC) != 0 {
+        // SAFETY: log is NULL or valid (this function's contract).
+        unsafe { truncation(log, flags) };
+    }
+    n
+}
+
+/// Every outcome of a read but a message.
+///
+/// # Safety
+/// As [`read_result`].
+#[cold]
+#[inline(never)]
+unsafe fn other_result(
     received: Received,
     ch: *mut ngx_channel_t,
     size: usize,
@@ -143,7 +183,7 @@ unsafe fn truncation(log: *mut ngx_log_t, flags: i32) {
     let reported = if UPSTREAM_NEXT {
         flags & libc::MSG_TRUNC != 0
     } else {
-        flags != 0
+        flags & (libc::MSG_TRUNC | libc::MSG_CTRUNC) != 0
     };
     if reported {
         // SAFETY: log is NULL or valid (caller's contract).
