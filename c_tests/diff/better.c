@@ -382,6 +382,39 @@ h5_null_ch_logs(impl_t *ours)
 
 
 static void
+abi(void)
+{
+    ngx_int_t  (*w)(ngx_socket_t, ngx_channel_t *, size_t, ngx_log_t *);
+    ngx_int_t  (*r)(ngx_socket_t, ngx_channel_t *, size_t, ngx_log_t *);
+    ngx_int_t  (*a)(ngx_cycle_t *, ngx_fd_t, ngx_int_t, ngx_event_handler_pt);
+    void       (*c)(ngx_fd_t *, ngx_log_t *);
+
+    /*
+     * B1: nginx's real ngx_channel_t, as this nginx build compiles it;
+     * B2-B5: the names resolve (to ours) with nginx's own prototypes;
+     * B6: nginx's return codes and commands.
+     */
+
+    w = ngx_write_channel;
+    r = ngx_read_channel;
+    a = ngx_add_channel_event;
+    c = ngx_close_channel;
+
+    expect(sizeof(ngx_channel_t) == 32
+           && offsetof(ngx_channel_t, command) == 0
+           && offsetof(ngx_channel_t, pid) == 8
+           && offsetof(ngx_channel_t, slot) == 16
+           && offsetof(ngx_channel_t, fd) == 24
+           && w && r && a && c
+           && NGX_OK == 0 && NGX_ERROR == -1 && NGX_AGAIN == -2
+           && NGX_CMD_OPEN_CHANNEL == 1 && NGX_CMD_CLOSE_CHANNEL == 2
+           && NGX_CMD_QUIT == 3 && NGX_CMD_TERMINATE == 4
+           && NGX_CMD_REOPEN == 5,
+           "B1_B6_layout_constants_B2_B5_prototypes", "an ABI fact differs");
+}
+
+
+static void
 sanity(impl_t *ref, impl_t *ours)
 {
     int   distinct;
@@ -416,6 +449,7 @@ better_checks(impl_t *ref, impl_t *ours, ngx_uint_t *passed,
     printf("checks where ngx-channel is better, and sanity\n");
 
     sanity(ref, ours);
+    abi();
     h1_open_without_fd(ref, ours);
     h2_leaks(ref, ours);
     h3_cloexec(ref, ours);
