@@ -7,9 +7,8 @@ objs=$1
 bin=$2
 top=$(cd "$(dirname "$0")/.." && pwd)
 lib=$("$top/scripts/lib-for-nginx.sh" "$objs")
-mk=$objs/Makefile
-cflags=$(sed -n 's/^CFLAGS *= *//p' "$mk")
-incs=$(sed -n '/^CORE_INCS/,/^$/p' "$mk" | tr -d '\\' | sed 's/^CORE_INCS *=//' | tr '\n' ' ')
+cflags=$("$top/scripts/nginx-makefile.sh" "$objs" cflags)
+incs=$("$top/scripts/nginx-makefile.sh" "$objs" incs)
 mkdir -p "$(dirname "$bin")"
 # shellcheck disable=SC2086
 (cd "$(dirname "$objs")" && cc $cflags $incs -c "$top/bench/roundtrip.c" -o "$bin.o")

@@ -17,7 +17,7 @@ flavour=${HARNESS_FLAVOUR:-plain}
 out=$top/target/harness/$name-$flavour
 mkdir -p "$out"
 cflags="-O1 -g -Wall -Wextra -Werror -Wno-unused-parameter ${HARNESS_CFLAGS:-}"
-incs=$(sed -n '/^CORE_INCS/,/^$/p' "$objs/Makefile" | tr -d '\\' | sed 's/^CORE_INCS *=//' | tr '\n' ' ')
+incs=$("$top/scripts/nginx-makefile.sh" "$objs" incs)
 
 for f in harness util cases_write cases_read cases_add cases_close cases_faults better; do
     # shellcheck disable=SC2086

@@ -7,7 +7,7 @@ set -eu
 objs=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
 src=$(dirname "$objs")
-incs=$(sed -n '/^CORE_INCS/,/^$/p' "$objs/Makefile" | tr -d '\\' | sed 's/^CORE_INCS *=//' | tr '\n' ' ')
+incs=$("$top/scripts/nginx-makefile.sh" "$objs" incs)
 out=$top/target/c_tests
 mkdir -p "$out/wrong/include"
 cd "$src"

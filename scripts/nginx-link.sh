@@ -13,10 +13,10 @@ shift 3
 ngx=$(dirname "$objs")
 out=$(dirname "$bin")
 mkdir -p "$out"
-mk=$objs/Makefile
-ngx_cflags=$(sed -n 's/^CFLAGS *= *//p' "$mk")
-incs=$(sed -n '/^CORE_INCS/,/^$/p' "$mk" | tr -d '\\' | sed 's/^CORE_INCS *=//' | tr '\n' ' ')
-libs=$(sed -n '/\$(LINK)/,/^$/p' "$mk" | tr -d '\\' | tr ' \t' '\n\n' | grep -E '^-l|^-pthread' | tr '\n' ' ')
+top=$(cd "$(dirname "$0")/.." && pwd)
+ngx_cflags=$("$top/scripts/nginx-makefile.sh" "$objs" cflags)
+incs=$("$top/scripts/nginx-makefile.sh" "$objs" incs)
+libs=$("$top/scripts/nginx-makefile.sh" "$objs" libs)
 cd "$ngx"
 # shellcheck disable=SC2086
 cc $ngx_cflags $incs -Dngx_write_channel=ref_ngx_write_channel \
