@@ -3,7 +3,7 @@
 //! For Rust programs that want nginx-style master/worker channels, or that
 //! talk to nginx-compatible peers: the same 32-byte messages, the same
 //! `SCM_RIGHTS` fd passing and the same rules as the C functions (this
-//! module wraps the same core), with owned descriptors and a proper error
+//! module wraps the same wire layer), with owned descriptors and a proper error
 //! type instead of integers.
 //!
 //! ```
@@ -37,7 +37,7 @@ use crate::abi::{
     ngx_channel_t, NGX_CMD_CLOSE_CHANNEL, NGX_CMD_OPEN_CHANNEL, NGX_CMD_QUIT, NGX_CMD_REOPEN,
     NGX_CMD_TERMINATE,
 };
-use crate::core::{self, Received as Outcome, Sent};
+use crate::wire::{self, Sent};
 
 /// What a message asks of its receiver: nginx's five commands, or the
 /// value a module uses for its own.
@@ -215,7 +215,7 @@ impl Channel {
         ch.fd = fd.map_or(-1, |f| f.as_raw_fd());
         // SAFETY: ch is a whole, initialised ngx_channel_t.
         let sent = unsafe {
-            core::send(
+            wire::send(
                 self.fd.as_raw_fd(),
                 (&ch as *const ngx_channel_t).cast(),
                 size_of::<ngx_channel_t>(),
@@ -241,14 +241,14 @@ impl Channel {
         let mut ch: ngx_channel_t = unsafe { std::mem::zeroed() };
         // SAFETY: ch is writable for its whole size.
         let outcome = unsafe {
-            core::recv(
+            wire::recv(
                 self.fd.as_raw_fd(),
                 (&mut ch as *mut ngx_channel_t).cast(),
                 size_of::<ngx_channel_t>(),
             )
         };
         match outcome {
-            Outcome::Message { flags, .. } => {
+            wire::Received::Message { flags, .. } => {
                 let command = Command::from_value(ch.command);
                 let fd = if command == Command::Open {
                     // SAFETY: for OPEN_CHANNEL the core stored the fd it
@@ -264,12 +264,14 @@ impl Channel {
                     truncated: flags & (libc::MSG_TRUNC | libc::MSG_CTRUNC) != 0,
                 })
             }
-            Outcome::Again => Err(Error::WouldBlock),
-            Outcome::Failed(e) => Err(Error::Io(io::Error::from_raw_os_error(e))),
-            Outcome::Closed => Err(Error::Closed),
-            Outcome::Short(n) => Err(Error::Short(n as usize)),
-            Outcome::NoFd { .. } => Err(Error::MissingFd),
-            Outcome::BadControl { level, kind, .. } => Err(Error::BadControl { level, kind }),
+            wire::Received::Again => Err(Error::WouldBlock),
+            wire::Received::Failed(e) => Err(Error::Io(io::Error::from_raw_os_error(e))),
+            wire::Received::Closed => Err(Error::Closed),
+            wire::Received::Short(n) => Err(Error::Short(n as usize)),
+            wire::Received::NoFd { .. } => Err(Error::MissingFd),
+            wire::Received::BadControl { level, kind, .. } => {
+                Err(Error::BadControl { level, kind })
+            }
         }
     }
 

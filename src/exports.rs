@@ -1,6 +1,6 @@
 //! The four functions of nginx's `ngx_channel.c`, at its C ABI.
 //!
-//! Each one checks its pointers, calls the core (or the nginx bridge for
+//! Each one checks its pointers, calls the wire (or the nginx bridge for
 //! the event loop), and maps the outcome to nginx's return value and log
 //! line.  The crate root states the pointer contract they share.
 
@@ -8,10 +8,10 @@ use crate::abi::{
     ngx_channel_t, ngx_cycle_t, ngx_event_handler_pt, ngx_fd_t, ngx_int_t, ngx_log_t, ngx_socket_t,
     NGX_AGAIN, NGX_ERROR, NGX_OK,
 };
-use ::core::mem::size_of;
+use core::mem::size_of;
 
-use crate::core::{self, set_errno, Received, Sent};
 use crate::nginx::{self, Line};
+use crate::wire::{self, set_errno, Received, Sent};
 
 /// Sends `size` bytes of `*ch` over the channel socket `s`, with `ch->fd`
 /// as SCM_RIGHTS ancillary data unless it is -1 (CONTRACT W1-W6).
@@ -35,7 +35,7 @@ pub unsafe extern "C" fn ngx_write_channel(
         return unsafe { null_argument(log, c"ngx_write_channel() called with NULL ch") };
     }
     // SAFETY: ch is readable for size bytes (this function's contract).
-    match unsafe { core::send(s, ch.cast(), size, (*ch).fd) } {
+    match unsafe { wire::send(s, ch.cast(), size, (*ch).fd) } {
         Sent::Done(_) => NGX_OK,
         Sent::Again => NGX_AGAIN,
         Sent::Failed(err) => {
@@ -70,60 +70,20 @@ pub unsafe extern "C" fn ngx_read_channel(
         // SAFETY: log is NULL or valid (this function's contract).
         return unsafe { null_argument(log, c"ngx_read_channel() called with NULL ch") };
     }
-    // SAFETY: ch is writable for size bytes, log is NULL or valid (this
-    // function's contract).
-    unsafe {
-        core::recv_with(
-            s,
-            ch.cast(),
-            size,
-            |n, flags| message_result(n, flags, log),
-            |other| other_result(other, ch, size, log),
-        )
-    }
+    // SAFETY: ch is writable for size bytes (this function's contract).
+    let received = unsafe { wire::recv(s, ch.cast(), size) };
+    // SAFETY: log is NULL or valid, ch writable for size bytes and holding
+    // what was received (this function's contract).
+    unsafe { read_result(received, ch, size, log) }
 }
 
-/// nginx's return value and log line for what `core::recv` found: nginx
+/// nginx's return value and log line for what `wire::recv` found: nginx
 /// 1.28.3's, or with the `upstream-next` feature nginx >= 1.31.5's.
 ///
 /// # Safety
 /// `log` is NULL or a valid `ngx_log_t`; `ch` is writable for `size` bytes
 /// and holds the received message when one was received.
-#[cfg(test)]
 pub(crate) unsafe fn read_result(
-    received: Received,
-    ch: *mut ngx_channel_t,
-    size: usize,
-    log: *mut ngx_log_t,
-) -> ngx_int_t {
-    match received {
-        // SAFETY: log is NULL or valid (this function's contract).
-        Received::Message { n, flags } => unsafe { message_result(n, flags, log) },
-        // SAFETY: as above.
-        other => unsafe { other_result(other, ch, size, log) },
-    }
-}
-
-/// A message of `n` bytes arrived (R10), maybe truncated (R9).
-///
-/// # Safety
-/// `log` is NULL or a valid `ngx_log_t`.
-#[inline(always)]
-unsafe fn message_result(n: isize, flags: i32, log: *mut ngx_log_t) -> ngx_int_t {
-    if flags & (libc::MSG_TRUNC | libc::MSG_CTRUNC) != 0 {
-        // SAFETY: log is NULL or valid (this function's contract).
-        unsafe { truncation(log, flags) };
-    }
-    n
-}
-
-/// Every outcome of a read but a message.
-///
-/// # Safety
-/// As [`read_result`].
-#[cold]
-#[inline(never)]
-unsafe fn other_result(
     received: Received,
     ch: *mut ngx_channel_t,
     size: usize,
@@ -132,6 +92,10 @@ unsafe fn other_result(
     // SAFETY: log is NULL or valid, ch writable, by this function's contract.
     unsafe {
         match received {
+            Received::Message { n, flags } => {
+                truncation(log, flags);
+                n
+            }
             Received::Again => NGX_AGAIN,
             Received::Failed(err) if UPSTREAM_NEXT && fd_table_full(err) => {
                 // nginx >= 1.31.5: the message is skipped, the channel kept
@@ -159,10 +123,6 @@ unsafe fn other_result(
             Received::NoFd { .. } => fail(log, 0, Line::TooSmallAncillary),
             Received::BadControl { level, kind, .. } => {
                 fail(log, 0, Line::InvalidAncillary(level, kind))
-            }
-            Received::Message { n, flags } => {
-                truncation(log, flags);
-                n
             }
         }
     }
@@ -246,7 +206,7 @@ pub unsafe extern "C" fn ngx_close_channel(fd: *mut ngx_fd_t, log: *mut ngx_log_
     for i in 0..2 {
         // SAFETY: fd points to two ngx_fd_t (this function's contract).
         let one = unsafe { fd.add(i).read() };
-        if let Err(err) = core::close(one) {
+        if let Err(err) = wire::close(one) {
             // SAFETY: log is NULL or valid (this function's contract).
             unsafe { nginx::alert(log, err, Line::CloseFailed) };
         }
@@ -262,7 +222,7 @@ unsafe fn fail(log: *mut ngx_log_t, err: i32, line: Line) -> ngx_int_t {
 
 /// A NULL argument where nginx would crash (CONTRACT H5): `NGX_ERROR`,
 /// errno `EINVAL`, and an ALERT when a log is given.
-unsafe fn null_argument(log: *mut ngx_log_t, what: &'static ::core::ffi::CStr) -> ngx_int_t {
+unsafe fn null_argument(log: *mut ngx_log_t, what: &'static core::ffi::CStr) -> ngx_int_t {
     // SAFETY: log is NULL or valid (caller's contract).
     unsafe { nginx::alert(log, libc::EINVAL, Line::NullArgument(what)) };
     set_errno(libc::EINVAL);

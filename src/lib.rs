@@ -5,18 +5,18 @@
 //! [`ngx_add_channel_event`] and [`ngx_close_channel`], and the 32-byte
 //! [`ngx_channel_t`] they exchange.  Linked into nginx in place of
 //! `ngx_channel.o`, nginx sees the same return values, errno, log lines and
-//! bytes on the wire; `../shared/CONTRACT.md` lists each case.
+//! bytes on the wire; `docs/CONTRACT.md` lists each case by its id.
 //!
 //! Three layers, one module each:
 //! - `exports`: the four `extern "C"` functions; each checks its pointers,
-//!   calls the core and maps the outcome to nginx's return value and log line;
-//! - [`core`]: one `sendmsg()`/`recvmsg()` of one message with its control
-//!   buffer and nginx's order of checks, on plain sockets;
+//!   calls the wire and maps the outcome to nginx's return value and log line;
+//! - `wire`: one message, its control buffer, one `sendmsg()`/`recvmsg()`
+//!   and nginx's order of checks, on plain sockets;
 //! - `nginx`: the bridge, the only code that knows nginx's structures,
 //!   logging and symbols.
 //!
 //! Rust programs use [`channel`] (feature `std`, on by default): a safe API
-//! on the same core and wire format, with owned descriptors and an error
+//! on the same wire layer and format, with owned descriptors and an error
 //! type.
 //!
 //! # Safety
@@ -51,9 +51,9 @@ compile_error!(
 pub mod abi;
 #[cfg(feature = "std")]
 pub mod channel;
-pub mod core;
 mod exports;
 mod nginx;
+mod wire;
 
 pub use abi::*;
 pub use exports::{ngx_add_channel_event, ngx_close_channel, ngx_read_channel, ngx_write_channel};
@@ -61,7 +61,7 @@ pub use exports::{ngx_add_channel_event, ngx_close_channel, ngx_read_channel, ng
 /// The C library's panic handler: abort, never unwind into C.
 #[cfg(all(not(feature = "std"), not(test)))]
 #[panic_handler]
-fn panic(_: &::core::panic::PanicInfo<'_>) -> ! {
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     // SAFETY: abort() never returns and has no preconditions.
     unsafe { libc::abort() }
 }

@@ -12,7 +12,7 @@ use crate::abi::{ngx_err_t, ngx_uint_t};
 /// Writes `line` to stderr, in one write().
 #[cold]
 #[inline(never)]
-pub fn write_line(level: ngx_uint_t, err: ngx_err_t, line: Line) {
+pub(super) fn write_line(level: ngx_uint_t, err: ngx_err_t, line: Line) {
     let mut text = [0 as c_char; 128];
     let mut out = [0 as c_char; 320];
     let tag = if level == NGX_LOG_ALERT {

@@ -16,7 +16,7 @@ use crate::abi::{
     ngx_cycle_t, ngx_err_t, ngx_event_handler_pt, ngx_event_t, ngx_int_t, ngx_log_t, ngx_uint_t,
     NGX_ERROR,
 };
-use crate::core::{errno, set_errno};
+use crate::wire::{errno, set_errno};
 
 /// `NGX_LOG_ALERT`.
 pub(crate) const NGX_LOG_ALERT: ngx_uint_t = 2;
@@ -46,7 +46,7 @@ extern "C" {
 
 /// One log line of the channel code: nginx's format string and arguments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Line {
+pub(crate) enum Line {
     /// `sendmsg() failed` (W6).
     SendmsgFailed,
     /// `recvmsg() failed` (R2).
@@ -69,7 +69,7 @@ pub enum Line {
 
 impl Line {
     /// nginx's format string for this line.
-    pub fn format(self) -> &'static CStr {
+    pub(crate) fn format(self) -> &'static CStr {
         match self {
             Line::SendmsgFailed => c"sendmsg() failed",
             Line::RecvmsgFailed => c"recvmsg() failed",
@@ -92,7 +92,7 @@ impl Line {
 ///
 /// # Safety
 /// `log` is NULL or points to a valid `ngx_log_t`.
-pub unsafe fn alert(log: *mut ngx_log_t, err: ngx_err_t, line: Line) {
+pub(crate) unsafe fn alert(log: *mut ngx_log_t, err: ngx_err_t, line: Line) {
     // SAFETY: log is NULL or valid, by this function's contract.
     if let Some(level) = unsafe { log_level(log) } {
         if level >= NGX_LOG_ALERT {
@@ -107,7 +107,7 @@ pub unsafe fn alert(log: *mut ngx_log_t, err: ngx_err_t, line: Line) {
 ///
 /// # Safety
 /// `log` is NULL or points to a valid `ngx_log_t`.
-pub unsafe fn debug_core(log: *mut ngx_log_t, line: Line) {
+pub(crate) unsafe fn debug_core(log: *mut ngx_log_t, line: Line) {
     // SAFETY: as in alert().
     unsafe { debug_core_if(DEBUG, log, line) }
 }
@@ -116,7 +116,7 @@ pub unsafe fn debug_core(log: *mut ngx_log_t, line: Line) {
 ///
 /// # Safety
 /// `log` is NULL or points to a valid `ngx_log_t`.
-pub unsafe fn debug_core_if(debug: bool, log: *mut ngx_log_t, line: Line) {
+pub(crate) unsafe fn debug_core_if(debug: bool, log: *mut ngx_log_t, line: Line) {
     if !debug {
         return;
     }
@@ -166,7 +166,7 @@ mod fallback;
 
 /// Why `ngx_add_channel_event` failed before reaching nginx's event module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AddError {
+pub(crate) enum AddError {
     /// `ngx_get_connection` returned NULL (A2): nginx logged why.
     NoConnection,
     /// The event module's call returned `NGX_ERROR` (A3, A4).
@@ -180,7 +180,7 @@ pub enum AddError {
 /// # Safety
 /// `cycle` points to a valid `ngx_cycle_t` whose `log` and `pool` are set,
 /// and nginx's event module is initialised, as in nginx's own callers.
-pub unsafe fn add_channel_event(
+pub(crate) unsafe fn add_channel_event(
     cycle: *mut ngx_cycle_t,
     fd: c_int,
     event: ngx_int_t,

@@ -3,8 +3,8 @@
 
 use super::fake_nginx::*;
 use crate::abi::*;
-use crate::core::errno;
 use crate::ngx_add_channel_event;
+use crate::wire::errno;
 
 const READ: isize = 0x2001; // NGX_READ_EVENT
 const WRITE: isize = 0x0004; // NGX_WRITE_EVENT (EPOLLOUT)

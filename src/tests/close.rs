@@ -7,8 +7,8 @@ use std::os::fd::IntoRawFd;
 
 use super::fake_nginx::{take_log, FakeLog};
 use super::*;
-use crate::core::errno;
 use crate::ngx_close_channel;
+use crate::wire::errno;
 
 /// Whether the peer of `fd` was closed: a read sees EOF.
 fn peer_closed(fd: &OwnedFd) -> bool {

@@ -14,7 +14,7 @@ use crate::abi::{ngx_log_t, ngx_uint_t};
 
 /// One call of `ngx_log_error_core`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogCall {
+pub(super) struct LogCall {
     pub level: ngx_uint_t,
     pub err: c_int,
     pub fmt: String,
@@ -28,26 +28,26 @@ thread_local! {
 }
 
 /// Takes the calls recorded on this thread.
-pub fn take_log() -> Vec<LogCall> {
+pub(super) fn take_log() -> Vec<LogCall> {
     LOG.with(|l| std::mem::take(&mut *l.borrow_mut()))
 }
 
 /// nginx's `ngx_log_t` as far as the bridge reads it, plus room.
 #[repr(C)]
-pub struct FakeLog {
+pub(super) struct FakeLog {
     pub log_level: ngx_uint_t,
     _rest: [usize; 10],
 }
 
 impl FakeLog {
-    pub fn at(level: ngx_uint_t) -> Box<FakeLog> {
+    pub(super) fn at(level: ngx_uint_t) -> Box<FakeLog> {
         Box::new(FakeLog {
             log_level: level,
             _rest: [0; 10],
         })
     }
 
-    pub fn ptr(&mut self) -> *mut ngx_log_t {
+    pub(super) fn ptr(&mut self) -> *mut ngx_log_t {
         (self as *mut FakeLog).cast()
     }
 }
@@ -57,7 +57,7 @@ impl FakeLog {
 /// (x86_64 SysV, AAPCS64) integer variadic arguments travel exactly as
 /// fixed ones, so the two that may follow the format are read as such.
 #[no_mangle]
-pub extern "C" fn ngx_log_error_core(
+pub(super) extern "C" fn ngx_log_error_core(
     level: ngx_uint_t,
     _log: *mut ngx_log_t,
     err: c_int,
@@ -84,14 +84,14 @@ pub extern "C" fn ngx_log_error_core(
 
 /// What the fake event module saw.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct EventLog {
+pub(super) struct EventLog {
     pub get: Vec<(c_int, usize)>,
     pub free: Vec<usize>,
     pub add: Vec<(usize, isize, usize)>,
     pub add_conn: Vec<usize>,
 }
 
-pub static EVENTS: Mutex<EventLog> = Mutex::new(EventLog {
+pub(super) static EVENTS: Mutex<EventLog> = Mutex::new(EventLog {
     get: Vec::new(),
     free: Vec::new(),
     add: Vec::new(),
@@ -99,38 +99,38 @@ pub static EVENTS: Mutex<EventLog> = Mutex::new(EventLog {
 });
 
 /// Serialises the tests that use the process-wide fake event module.
-pub static EVENT_TESTS: Mutex<()> = Mutex::new(());
+pub(super) static EVENT_TESTS: Mutex<()> = Mutex::new(());
 
-pub fn lock() -> MutexGuard<'static, ()> {
+pub(super) fn lock() -> MutexGuard<'static, ()> {
     EVENT_TESTS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Behaviour knobs of the fake module, set by each test under `lock()`.
-pub static mut NEXT_CONNECTION: usize = 0;
-pub static mut ADD_RESULT: isize = 0;
-pub static mut ADD_CONN_RESULT: isize = 0;
+pub(super) static mut NEXT_CONNECTION: usize = 0;
+pub(super) static mut ADD_RESULT: isize = 0;
+pub(super) static mut ADD_CONN_RESULT: isize = 0;
 
 #[no_mangle]
-pub static mut ngx_event_flags: ngx_uint_t = 0;
+pub(super) static mut ngx_event_flags: ngx_uint_t = 0;
 
 /// `ngx_event_actions_t`: add, del, enable, disable, add_conn, del_conn,
 /// notify, process_events, init, done.
 #[no_mangle]
-pub static mut ngx_event_actions: [usize; 10] = [0; 10];
+pub(super) static mut ngx_event_actions: [usize; 10] = [0; 10];
 
 #[no_mangle]
-pub extern "C" fn ngx_get_connection(fd: c_int, log: *mut ngx_log_t) -> *mut u8 {
+pub(super) extern "C" fn ngx_get_connection(fd: c_int, log: *mut ngx_log_t) -> *mut u8 {
     EVENTS.lock().unwrap().get.push((fd, log as usize));
     // SAFETY: set by the test holding lock().
     unsafe { NEXT_CONNECTION as *mut u8 }
 }
 
 #[no_mangle]
-pub extern "C" fn ngx_free_connection(c: *mut u8) {
+pub(super) extern "C" fn ngx_free_connection(c: *mut u8) {
     EVENTS.lock().unwrap().free.push(c as usize);
 }
 
-pub extern "C" fn fake_add(ev: *mut u8, event: isize, flags: usize) -> isize {
+pub(super) extern "C" fn fake_add(ev: *mut u8, event: isize, flags: usize) -> isize {
     EVENTS.lock().unwrap().add.push((ev as usize, event, flags));
     // SAFETY: set by the test holding lock().
     let rc = unsafe { ADD_RESULT };
@@ -141,7 +141,7 @@ pub extern "C" fn fake_add(ev: *mut u8, event: isize, flags: usize) -> isize {
     rc
 }
 
-pub extern "C" fn fake_add_conn(c: *mut u8) -> isize {
+pub(super) extern "C" fn fake_add_conn(c: *mut u8) -> isize {
     EVENTS.lock().unwrap().add_conn.push(c as usize);
     // SAFETY: set by the test holding lock().
     let rc = unsafe { ADD_CONN_RESULT };

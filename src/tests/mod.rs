@@ -19,7 +19,7 @@ use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
 use crate::abi::ngx_channel_t;
 
 /// A non-blocking, close-on-exec AF_UNIX pair, as nginx makes its channels.
-pub fn pair(kind: SockType) -> (OwnedFd, OwnedFd) {
+pub(crate) fn pair(kind: SockType) -> (OwnedFd, OwnedFd) {
     socketpair(
         AddressFamily::Unix,
         kind,
@@ -30,12 +30,12 @@ pub fn pair(kind: SockType) -> (OwnedFd, OwnedFd) {
 }
 
 /// A stream channel pair.
-pub fn channel() -> (OwnedFd, OwnedFd) {
+pub(crate) fn channel() -> (OwnedFd, OwnedFd) {
     pair(SockType::Stream)
 }
 
 /// A message as nginx's callers build it: zeroed, then filled in.
-pub fn msg(command: usize, fd: RawFd) -> ngx_channel_t {
+pub(crate) fn msg(command: usize, fd: RawFd) -> ngx_channel_t {
     // SAFETY: ngx_channel_t is plain integers; zero padding on the wire.
     let mut ch: ngx_channel_t = unsafe { std::mem::zeroed() };
     ch.command = command;
@@ -46,13 +46,13 @@ pub fn msg(command: usize, fd: RawFd) -> ngx_channel_t {
 }
 
 /// The bytes of a message, padding included.
-pub fn bytes(ch: &ngx_channel_t) -> [u8; 32] {
+pub(crate) fn bytes(ch: &ngx_channel_t) -> [u8; 32] {
     // SAFETY: ngx_channel_t is 32 bytes of plain data (padding zeroed by msg).
     unsafe { std::mem::transmute_copy(ch) }
 }
 
 /// The open descriptors of this process.
-pub fn open_fds() -> Vec<RawFd> {
+pub(crate) fn open_fds() -> Vec<RawFd> {
     let mut v: Vec<RawFd> = std::fs::read_dir("/proc/self/fd")
         .expect("/proc/self/fd")
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
@@ -64,7 +64,7 @@ pub fn open_fds() -> Vec<RawFd> {
 /// How many open descriptors of this process refer to the file that `fd`
 /// refers to: a leak check that other tests running in parallel cannot
 /// disturb, as each test uses files of its own.
-pub fn copies_of(fd: RawFd) -> usize {
+pub(crate) fn copies_of(fd: RawFd) -> usize {
     let id = identity(fd);
     open_fds()
         .into_iter()
@@ -75,19 +75,19 @@ pub fn copies_of(fd: RawFd) -> usize {
 }
 
 /// (st_dev, st_ino) of a descriptor, to tell which file a received fd is.
-pub fn identity(fd: RawFd) -> (u64, u64) {
+pub(crate) fn identity(fd: RawFd) -> (u64, u64) {
     let st = nix::sys::stat::fstat(unsafe_borrow(fd)).expect("fstat");
     (st.st_dev, st.st_ino)
 }
 
 /// Borrows a raw fd for nix calls.
-pub fn unsafe_borrow<'a>(fd: RawFd) -> std::os::fd::BorrowedFd<'a> {
+pub(crate) fn unsafe_borrow<'a>(fd: RawFd) -> std::os::fd::BorrowedFd<'a> {
     // SAFETY: callers only pass descriptors that stay open for the call.
     unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) }
 }
 
 /// Raw fd of an owned one.
-pub fn raw(fd: &OwnedFd) -> RawFd {
+pub(crate) fn raw(fd: &OwnedFd) -> RawFd {
     fd.as_raw_fd()
 }
 
@@ -97,8 +97,8 @@ fn control_buffer_is_cmsg_space_of_one_int() {
     unsafe {
         assert_eq!(
             libc::CMSG_SPACE(4) as usize,
-            std::mem::size_of::<crate::core::FdControl>()
+            std::mem::size_of::<crate::wire::Control>()
         );
-        assert_eq!(libc::CMSG_LEN(4) as usize, crate::core::CMSG_LEN_FD);
+        assert_eq!(libc::CMSG_LEN(4) as usize, crate::wire::CMSG_LEN_FD);
     }
 }

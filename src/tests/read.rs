@@ -8,8 +8,8 @@ use nix::sys::socket::{sendmsg, setsockopt, sockopt, ControlMessage, MsgFlags, S
 use super::fake_nginx::{take_log, FakeLog, LogCall};
 use super::*;
 use crate::abi::*;
-use crate::core::errno;
 use crate::nginx::{debug_core_if, Line, DEBUG};
+use crate::wire::errno;
 use crate::{ngx_read_channel, ngx_write_channel};
 
 const ALL: usize = 0x7fff_fff0; // error_log ... debug

@@ -9,9 +9,9 @@ use nix::sys::socket::{sendmsg, setsockopt, sockopt, ControlMessage, MsgFlags, S
 use super::fake_nginx::{take_log, FakeLog};
 use super::*;
 use crate::abi::*;
-use crate::core::{errno, Received};
 use crate::exports::read_result;
 use crate::ngx_read_channel;
+use crate::wire::{errno, Received};
 
 const ALL: usize = 0x7fff_fff0;
 

@@ -9,7 +9,7 @@ use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
 use super::fake_nginx::{take_log, FakeLog};
 use super::*;
 use crate::abi::*;
-use crate::core::errno;
+use crate::wire::errno;
 use crate::{ngx_read_channel, ngx_write_channel};
 
 const ALL: usize = 0x7fff_fff0; // error_log ... debug
