@@ -22,7 +22,11 @@ on_tick(int signo)
 }
 
 
-/* a signal every millisecond, without SA_RESTART: a storm of EINTRs */
+/*
+ * A signal every millisecond, without SA_RESTART: a storm of EINTRs.
+ * It ends timer first: a tick that found SIGALRM at its default action
+ * would kill the harness.  SIG_IGN then discards a tick still pending.
+ */
 
 static void
 storm(int on)
@@ -31,17 +35,25 @@ storm(int on)
     struct itimerval  it;
 
     ngx_memzero(&sa, sizeof(struct sigaction));
-    sa.sa_handler = on ? on_tick : SIG_DFL;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;
-    sigaction(SIGALRM, &sa, NULL);
-
     ngx_memzero(&it, sizeof(struct itimerval));
+    sigemptyset(&sa.sa_mask);
+
     if (on) {
+        sa.sa_handler = on_tick;
+        sigaction(SIGALRM, &sa, NULL);
+
         it.it_value.tv_usec = 1000;
         it.it_interval.tv_usec = 1000;
+        setitimer(ITIMER_REAL, &it, NULL);
+        return;
     }
+
     setitimer(ITIMER_REAL, &it, NULL);
+
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGALRM, &sa, NULL);
+    sa.sa_handler = SIG_DFL;
+    sigaction(SIGALRM, &sa, NULL);
 }
 
 
