@@ -1,26 +1,33 @@
 # ngx-channel: nginx's ngx_channel.c in Rust, at its C ABI.
-# `make help` lists the targets.
+# `make help` lists the targets.  Every artefact below target/ is a file
+# target: `make -j` builds independent ones side by side, a second run
+# rebuilds only what changed, and `make -n` builds nothing.
 
-CARGO     ?= cargo
-CC        ?= cc
-CXX       ?= c++
-RELEASE   := target/release
-LIB_A     := $(RELEASE)/libngx_channel.a
-LIB_SO    := $(RELEASE)/libngx_channel.so
-CT        := target/c_tests
-CFLAGS_T  := -O2 -g -Wall -Wextra -Werror -Iinclude
-# The C library is the no_std build with LTO, as staticlib and cdylib only:
-# with an rlib among the crate types cargo skips LTO and the archive keeps
-# every Rust symbol global (nginx's -Wl,-E would export them all).
-LEAN      := rustc --release --lib --no-default-features \
-             --crate-type staticlib --crate-type cdylib
+CARGO    ?= cargo
+CC       ?= cc
+CXX      ?= c++
+PYTHON   ?= python3
+NPROC    := $(shell nproc 2>/dev/null || echo 2)
+VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+PREFIX   ?= /usr/local
+DESTDIR  ?=
 
-CHECKS := fmt-check clippy doc test test-nginx-debug test-upstream-next lib symbols header-fresh \
-          header-compile c-tests examples install-test nginx-layout diff diff-valgrind diff-asan \
-          nginx-guard nginx-scenarios nginx-load nginx-fdfull footprint bench-smoke \
-          fuzz-slice soak-smoke sanitize
+RELEASE  := target/release
+LIB_A    := $(RELEASE)/libngx_channel.a
+LIB_SO   := $(RELEASE)/libngx_channel.so.$(VERSION)
+CT       := target/c_tests
+CFLAGS_T := -O2 -g -Wall -Wextra -Werror -Iinclude
+# what the library is built from: a change here rebuilds it, and the nginx
+# builds that link it
+LIB_SRCS := Cargo.toml Cargo.lock build.rs cbindgen.toml scripts/lean-lib.sh \
+            $(wildcard src/*.rs src/nginx/*.rs src/nginx/*.c)
 
-.PHONY: all help deps lib install uninstall header check demo diff-report nginx bench \
+CHECKS := fmt-check clippy doc test test-nginx-debug test-upstream-next lib symbols \
+          header-fresh header-compile c-tests examples install-test nginx-layout \
+          diff diff-valgrind diff-asan nginx-guard nginx-scenarios nginx-load \
+          nginx-fdfull footprint bench-smoke fuzz-slice soak-smoke sanitize
+
+.PHONY: all help deps lib install uninstall header check demo nginx diff-report bench \
         fuzz soak $(CHECKS)
 
 all: lib ## Build the C library (target/release/libngx_channel.{a,so})
@@ -29,37 +36,155 @@ help: ## List the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | \
 	    awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-PREFIX  ?= /usr/local
-DESTDIR ?=
-
-lib: ## Build the lean C library (no_std, LTO, four exported symbols)
-	@mkdir -p $(RELEASE)
-	$(CARGO) $(LEAN) -- --print native-static-libs 2>$(RELEASE)/lean-build.log || \
-	    { cat $(RELEASE)/lean-build.log; exit 1; }
-	sed -n 's/.*native-static-libs: //p' $(RELEASE)/lean-build.log >$(RELEASE)/native-static-libs
-	scripts/link-shared.sh $(RELEASE) $(VERSION)
-
-install: lib ## Install lib, header, pkg-config file (PREFIX, DESTDIR)
-	scripts/install.sh install $(PREFIX) $(DESTDIR)
-
-uninstall: ## Remove what make install installed (PREFIX, DESTDIR)
-	scripts/install.sh uninstall $(PREFIX) $(DESTDIR)
-
-header: ## Regenerate include/ngx_channel.h with cbindgen
-	NGX_CHANNEL_HEADER_OUT=$(CURDIR)/include/ngx_channel.h $(CARGO) build --no-default-features --features header
-
 deps: ## Install missing Debian packages (apt-get, as root)
 	@scripts/install-deps.sh
 
 check: deps ## Run everything; ends with "N passed, M failed"
-	@scripts/check.sh $(CHECKS)
+	@MAKE="$(MAKE)" scripts/check.sh $(CHECKS)
 
-demo: deps ## nginx 1.28.3 on our channel: start, reload, reopen, kill -9, quit
-	@echo "building nginx 1.28.3 --with-debug with ngx-channel (--add-module=addon)..."
-	@scripts/nginx-build.sh ours-debug --with-debug $(NGX_FLAGS) --add-module=$(CURDIR)/addon >/dev/null
-	@addon/guard.sh target/nginx/ours-debug/objs/nginx
-	@timeout 120 python3 tests/nginx/scenario.py target/nginx/ours-debug/objs/nginx --report
+# ---- the C library -------------------------------------------------------
+
+lib: $(LIB_A) $(LIB_SO) ## The lean C library (no_std, LTO, four exported symbols)
+
+$(LIB_A): $(LIB_SRCS)
+	scripts/lean-lib.sh target
+
+$(LIB_SO): $(LIB_A) ngx_channel.map scripts/link-shared.sh
+	scripts/link-shared.sh $(RELEASE) $(VERSION)
+
+install: lib ## Install lib, header, pkg-config file, contract (PREFIX, DESTDIR)
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
+	    $(DESTDIR)$(PREFIX)/share/doc/ngx-channel
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libngx_channel.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libngx_channel.so.$(firstword $(subst ., ,$(VERSION)))
+	ln -sf libngx_channel.so.$(firstword $(subst ., ,$(VERSION))) $(DESTDIR)$(PREFIX)/lib/libngx_channel.so
+	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 include/ngx_channel.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 docs/CONTRACT.md $(DESTDIR)$(PREFIX)/share/doc/ngx-channel/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e "s|@LIBS_PRIVATE@|$$(cat $(RELEASE)/native-static-libs)|" ngx_channel.pc.in \
+	    >$(DESTDIR)$(PREFIX)/lib/pkgconfig/ngx_channel.pc
+
+uninstall: ## Remove what make install installed (PREFIX, DESTDIR)
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/lib/,libngx_channel.so.$(VERSION) \
+	    libngx_channel.so.$(firstword $(subst ., ,$(VERSION))) libngx_channel.so \
+	    libngx_channel.a pkgconfig/ngx_channel.pc) \
+	    $(DESTDIR)$(PREFIX)/include/ngx_channel.h \
+	    $(DESTDIR)$(PREFIX)/share/doc/ngx-channel/CONTRACT.md
+	-rmdir $(DESTDIR)$(PREFIX)/share/doc/ngx-channel 2>/dev/null
+
+header: ## Regenerate include/ngx_channel.h with cbindgen
+	NGX_CHANNEL_HEADER_OUT=$(CURDIR)/include/ngx_channel.h \
+	    $(CARGO) build --no-default-features --features header
+
+# ---- nginx trees and builds ----------------------------------------------
+# A tree is a pristine nginx source (scripts/nginx-fetch.sh): target/trees/T.
+# A build is a copy of it configured and built one way:
+# target/nginx/T/VARIANT, its binary linked as .../binary.  Variants: stock
+# (nginx's own ngx_channel.c) and ours (--add-module=addon), each --with-debug
+# or plain; ours-upstream is ours --with-debug with the upstream-next feature;
+# ours-stripped is ours plain, linked with -s (the guard runs on it as built).
+
+NGX_CRATE := nginx-$(shell sed -n '/^name = "nginx-src"/{n;s/.*+\(.*\)"/\1/p;}' Cargo.lock)
+TREE      ?= $(NGX_CRATE)
+NGX       := target/nginx/$(TREE)
+NGX_FLAGS ?= --with-poll_module --with-select_module
+VARIANTS  := stock-debug ours-debug stock-plain ours-plain ours-upstream ours-stripped
+
+flags.stock-debug   := --with-debug
+flags.ours-debug    := --with-debug --add-module=$(CURDIR)/addon
+flags.stock-plain   :=
+flags.ours-plain    := --add-module=$(CURDIR)/addon
+flags.ours-upstream := --with-debug --add-module=$(CURDIR)/addon
+features.ours-upstream := upstream-next
+flags.ours-stripped := --add-module=$(CURDIR)/addon --with-ld-opt=-s
+tree_of    = $(firstword $(subst /, ,$(1)))
+variant_of = $(notdir $(1))
+# what an ours build depends on beyond the tree
+ours_deps  = $(if $(findstring ours,$(call variant_of,$(1))),addon/config addon/config.make \
+             addon/guard.sh $(LIB_SRCS))
+# nginx's own build is a make run of its own, -j as many cores (so that
+# make -n here does not run it)
+NGX_MAKE   := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -j$(NPROC)
+
+.SECONDEXPANSION:
+.PRECIOUS: target/trees/%/origin target/nginx/%/objs/Makefile target/nginx/%/binary
+
+target/trees/%/origin: scripts/nginx-fetch.sh $$(if $$(filter $(NGX_CRATE),$$*),Cargo.lock)
+	scripts/nginx-fetch.sh $* target/trees/$*
+
+target/nginx/%/objs/Makefile: target/trees/$$(call tree_of,$$*)/origin \
+        scripts/nginx-configure.sh $$(call ours_deps,$$*)
+	NGX_CHANNEL_FEATURES=$(features.$(call variant_of,$*)) scripts/nginx-configure.sh \
+	    target/trees/$(call tree_of,$*)/src target/nginx/$* \
+	    $(flags.$(call variant_of,$*)) $(NGX_FLAGS)
+
+target/nginx/%/binary: target/nginx/%/objs/Makefile $$(call ours_deps,$$*)
+	@echo "building nginx in target/nginx/$*"
+	@$(NGX_MAKE) -C target/nginx/$* -f objs/Makefile >target/nginx/$*/build.log 2>&1 || \
+	    { tail -30 target/nginx/$*/build.log; exit 1; }
+	ln -sf $$(scripts/nginx-makefile.sh target/nginx/$* binary) $@
+	touch $@ # the binary itself: newer than what it was built from, relinked or not
+
+nginx: $(foreach v,$(VARIANTS),$(NGX)/$(v)/binary) ## Configure and build TREE's nginx every way
+
+# ---- C programs and the header -------------------------------------------
+
+header-fresh: ## include/ngx_channel.h is what cbindgen makes now
+	@mkdir -p target/check
+	NGX_CHANNEL_HEADER_OUT=$(CURDIR)/target/check/ngx_channel.h \
+	    $(CARGO) build --no-default-features --features header
+	diff -u include/ngx_channel.h target/check/ngx_channel.h || \
+	    { echo "include/ngx_channel.h is stale: run make header"; exit 1; }
+
+header-compile: $(NGX)/ours-plain/objs/Makefile ## The header alone (C99, C11, C++17) and in an nginx TU
+	@mkdir -p $(CT)
+	$(CC) -std=c99 -pedantic $(CFLAGS_T) c_tests/header_alone.c -c -o $(CT)/h99.o
+	$(CC) -std=c11 -pedantic $(CFLAGS_T) c_tests/header_alone.c -c -o $(CT)/h11.o
+	$(CXX) -x c++ -std=c++17 -pedantic $(CFLAGS_T) c_tests/header_alone.c -c -o $(CT)/hpp.o
+	scripts/header-in-nginx.sh $(NGX)/ours-plain
+
+c-tests: lib ## C programs without nginx, against the .so and the .a
+	@mkdir -p $(CT)
+	$(CC) $(CFLAGS_T) c_tests/master_worker.c -o $(CT)/master_worker.so.bin \
+	    -L$(RELEASE) -Wl,-rpath,$(CURDIR)/$(RELEASE) -lngx_channel
+	$(CC) $(CFLAGS_T) c_tests/master_worker.c -o $(CT)/master_worker.a.bin $(LIB_A)
+	$(CC) $(CFLAGS_T) c_tests/fallback_log.c -o $(CT)/fallback_log.so.bin \
+	    -L$(RELEASE) -Wl,-rpath,$(CURDIR)/$(RELEASE) -lngx_channel
+	$(CC) $(CFLAGS_T) c_tests/fallback_log.c -o $(CT)/fallback_log.a.bin $(LIB_A)
+	ldd $(CT)/master_worker.so.bin | grep -q libngx_channel.so
+	! ldd $(CT)/master_worker.a.bin | grep -q libngx_channel.so
+	timeout 60 $(CT)/master_worker.so.bin
+	timeout 60 $(CT)/master_worker.a.bin
+	timeout 60 $(CT)/fallback_log.so.bin
+	timeout 60 $(CT)/fallback_log.a.bin
+
+examples: lib ## The master/worker examples: Rust (safe API) and C (header)
+	timeout 60 $(CARGO) run --quiet --example master_worker -- 3 30
+	@mkdir -p $(CT)
+	$(CC) $(CFLAGS_T) examples/master_worker.c -o $(CT)/example_mw.a.bin $(LIB_A)
+	$(CC) $(CFLAGS_T) examples/master_worker.c -o $(CT)/example_mw.so.bin \
+	    -L$(RELEASE) -Wl,-rpath,$(CURDIR)/$(RELEASE) -lngx_channel
+	timeout 60 $(CT)/example_mw.a.bin 4 40
+	timeout 60 $(CT)/example_mw.so.bin 2 20
+
+install-test: lib ## make install into a temp prefix: pkg-config builds, soname, versions
+	NGX_CHANNEL_VERSION=$(VERSION) scripts/install-test.sh
+
+soak: lib ## Two processes exchange 1,000,000 messages: fds and RSS constant
+	@mkdir -p $(CT)
+	$(CC) $(CFLAGS_T) c_tests/soak.c -o $(CT)/soak $(LIB_A)
+	timeout 300 $(CT)/soak 1000000
+
+soak-smoke: lib ## make soak with 100,000 messages
+	@mkdir -p $(CT)
+	$(CC) $(CFLAGS_T) c_tests/soak.c -o $(CT)/soak $(LIB_A)
+	timeout 120 $(CT)/soak 100000
+
+sanitize: lib ## Rust tests and C programs under valgrind; C programs with ASan+UBSan
+	scripts/sanitize.sh
+
+# ---- Rust ----------------------------------------------------------------
 
 fmt-check: ## rustfmt --check
 	$(CARGO) fmt --all -- --check
@@ -83,128 +208,6 @@ test-upstream-next: ## The upstream-next feature's read path (nginx >= 1.31.5)
 symbols: lib ## The .so and .a export the four functions only, no panic path
 	scripts/check-symbols.sh $(RELEASE)
 
-header-fresh: ## include/ngx_channel.h is what cbindgen makes now
-	@mkdir -p target/check
-	NGX_CHANNEL_HEADER_OUT=$(CURDIR)/target/check/ngx_channel.h $(CARGO) build --no-default-features --features header
-	diff -u include/ngx_channel.h target/check/ngx_channel.h || \
-	    { echo "include/ngx_channel.h is stale: run make header"; exit 1; }
-
-NGX_FLAGS      = --with-poll_module --with-select_module
-NGX_DEBUG_OBJS = $(shell scripts/nginx-configure.sh debug --with-debug $(NGX_FLAGS))
-NGX_PLAIN_OBJS = $(shell scripts/nginx-configure.sh plain $(NGX_FLAGS))
-# the same trees, built (make is incremental: later runs reuse the objects)
-NGX_DEBUG_BUILT = $(shell scripts/nginx-build.sh debug --with-debug $(NGX_FLAGS))
-NGX_PLAIN_BUILT = $(shell scripts/nginx-build.sh plain $(NGX_FLAGS))
-# the same source and flags with ngx-channel in place of ngx_channel.c
-OURS_DEBUG_BUILT = $(shell scripts/nginx-build.sh ours-debug --with-debug $(NGX_FLAGS) --add-module=$(CURDIR)/addon)
-OURS_PLAIN_BUILT = $(shell scripts/nginx-build.sh ours-plain $(NGX_FLAGS) --add-module=$(CURDIR)/addon)
-OURS_UPSTREAM_BUILT = $(shell NGX_CHANNEL_FEATURES=upstream-next scripts/nginx-build.sh \
-    ours-upstream --with-debug $(NGX_FLAGS) --add-module=$(CURDIR)/addon)
-COMPARE = timeout 300 python3 tests/nginx/compare.py
-VALGRIND = valgrind -q --error-exitcode=1 --child-silent-after-fork=yes \
-           --suppressions=$(CURDIR)/c_tests/diff/valgrind.supp
-SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer \
-           -fno-sanitize-recover=all
-
-header-compile: ## The header alone (C99, C11, C++17) and in an nginx TU
-	@mkdir -p $(CT)
-	$(CC) -std=c99 -pedantic $(CFLAGS_T) c_tests/header_alone.c -c -o $(CT)/h99.o
-	$(CC) -std=c11 -pedantic $(CFLAGS_T) c_tests/header_alone.c -c -o $(CT)/h11.o
-	$(CXX) -x c++ -std=c++17 -pedantic $(CFLAGS_T) c_tests/header_alone.c -c -o $(CT)/hpp.o
-	scripts/header-in-nginx.sh $(NGX_PLAIN_OBJS)
-	scripts/header-in-nginx.sh $(NGX_DEBUG_OBJS)
-
-c-tests: lib ## C programs without nginx, against the .so and the .a
-	@mkdir -p $(CT)
-	$(CC) $(CFLAGS_T) c_tests/master_worker.c -o $(CT)/master_worker.so.bin \
-	    -L$(RELEASE) -Wl,-rpath,$(CURDIR)/$(RELEASE) -lngx_channel
-	$(CC) $(CFLAGS_T) c_tests/master_worker.c -o $(CT)/master_worker.a.bin $(LIB_A)
-	$(CC) $(CFLAGS_T) c_tests/fallback_log.c -o $(CT)/fallback_log.so.bin \
-	    -L$(RELEASE) -Wl,-rpath,$(CURDIR)/$(RELEASE) -lngx_channel
-	$(CC) $(CFLAGS_T) c_tests/fallback_log.c -o $(CT)/fallback_log.a.bin $(LIB_A)
-	ldd $(CT)/master_worker.so.bin | grep -q libngx_channel.so
-	! ldd $(CT)/master_worker.a.bin | grep -q libngx_channel.so
-	timeout 60 $(CT)/master_worker.so.bin
-	timeout 60 $(CT)/master_worker.a.bin
-	timeout 60 $(CT)/fallback_log.so.bin
-	timeout 60 $(CT)/fallback_log.a.bin
-
-install-test: lib ## make install into a temp prefix: pkg-config builds, soname, versions
-	scripts/install-test.sh
-
-examples: lib ## The master/worker examples: Rust (safe API) and C (header)
-	timeout 60 $(CARGO) run --quiet --example master_worker -- 3 30
-	@mkdir -p $(CT)
-	$(CC) $(CFLAGS_T) examples/master_worker.c -o $(CT)/example_mw.a.bin $(LIB_A)
-	$(CC) $(CFLAGS_T) examples/master_worker.c -o $(CT)/example_mw.so.bin \
-	    -L$(RELEASE) -Wl,-rpath,$(CURDIR)/$(RELEASE) -lngx_channel
-	timeout 60 $(CT)/example_mw.a.bin 4 40
-	timeout 60 $(CT)/example_mw.so.bin 2 20
-
-nginx-layout: ## build.rs against configured nginx trees: layout check, NGX_DEBUG
-	scripts/nginx-layout.sh $(NGX_PLAIN_OBJS) 0
-	scripts/nginx-layout.sh $(NGX_DEBUG_OBJS) 1
-
-nginx: ## Configure and build nginx 1.28.3 twice (plain, --with-debug)
-	@echo $(NGX_PLAIN_BUILT)
-	@echo $(NGX_DEBUG_BUILT)
-
-diff: ## Differential harness: nginx's C vs ours, case by case, both builds
-	scripts/diff-harness.sh $(NGX_PLAIN_BUILT)
-	scripts/diff-harness.sh $(NGX_DEBUG_BUILT)
-
-diff-valgrind: ## The harness under valgrind memcheck (nginx's H1 read suppressed)
-	HARNESS_FLAVOUR=valgrind HARNESS_WRAP="$(VALGRIND)" HARNESS_VALGRIND=1 \
-	    scripts/diff-harness.sh $(NGX_PLAIN_BUILT)
-	HARNESS_FLAVOUR=valgrind HARNESS_WRAP="$(VALGRIND)" HARNESS_VALGRIND=1 \
-	    scripts/diff-harness.sh $(NGX_DEBUG_BUILT)
-
-diff-asan: ## The harness built with -fsanitize=address,undefined
-	HARNESS_FLAVOUR=asan HARNESS_CFLAGS="$(SANITIZE)" ASAN_OPTIONS=handle_segv=0 \
-	    scripts/diff-harness.sh $(NGX_PLAIN_BUILT)
-	HARNESS_FLAVOUR=asan HARNESS_CFLAGS="$(SANITIZE)" ASAN_OPTIONS=handle_segv=0 \
-	    scripts/diff-harness.sh $(NGX_DEBUG_BUILT)
-
-diff-report: ## Every harness observation, nginx's C beside ours
-	scripts/diff-harness.sh $(NGX_PLAIN_BUILT) -v
-	scripts/diff-harness.sh $(NGX_DEBUG_BUILT) -v
-
-nginx-guard: ## The addon's guard passes on ours and rejects nginx's own C
-	addon/guard.sh $(OURS_DEBUG_BUILT)/nginx
-	addon/guard.sh $(OURS_PLAIN_BUILT)/nginx
-	cp $(NGX_PLAIN_BUILT)/nginx target/stock-nginx-copy
-	! addon/guard.sh target/stock-nginx-copy
-	test ! -e target/stock-nginx-copy
-
-nginx-scenarios: ## Real nginx master/workers, stock vs ours: epoll, poll, select, non-debug
-	$(COMPARE) $(NGX_DEBUG_BUILT)/nginx $(OURS_DEBUG_BUILT)/nginx --use epoll --debug 1
-	$(COMPARE) $(NGX_DEBUG_BUILT)/nginx $(OURS_DEBUG_BUILT)/nginx --use poll --debug 1
-	$(COMPARE) $(NGX_DEBUG_BUILT)/nginx $(OURS_DEBUG_BUILT)/nginx --use select --debug 1
-	$(COMPARE) $(NGX_PLAIN_BUILT)/nginx $(OURS_PLAIN_BUILT)/nginx --use epoll --debug 0
-
-nginx-load: ## 50 reloads and worker kills under HTTP load, stock vs ours
-	$(COMPARE) $(NGX_PLAIN_BUILT)/nginx $(OURS_PLAIN_BUILT)/nginx --use epoll --debug 0 --load 50
-
-nginx-fdfull: ## A reload into full fd tables: stock = ours; upstream-next exits cleanly
-	timeout 300 python3 tests/nginx/fdfull.py $(NGX_DEBUG_BUILT)/nginx \
-	    $(OURS_DEBUG_BUILT)/nginx $(OURS_UPSTREAM_BUILT)/nginx
-
-footprint: ## nginx text size and exported symbols, stock vs ours
-	scripts/footprint.sh $(NGX_PLAIN_BUILT)/nginx $(OURS_PLAIN_BUILT)/nginx
-	scripts/footprint.sh $(NGX_DEBUG_BUILT)/nginx $(OURS_DEBUG_BUILT)/nginx
-
-BENCH_BIN = target/bench/roundtrip
-BENCH_RUN = python3 bench/bench.py --binary $(BENCH_BIN) \
-            --stock $(NGX_PLAIN_BUILT)/nginx --ours $(OURS_PLAIN_BUILT)/nginx
-
-bench: deps ## Benchmarks: ours vs nginx's C vs raw syscalls; writes bench/
-	scripts/bench-build.sh $(NGX_PLAIN_BUILT) $(CURDIR)/$(BENCH_BIN)
-	$(BENCH_RUN) --out bench
-
-bench-smoke: ## make bench in miniature (seconds, no timing assertions)
-	scripts/bench-build.sh $(NGX_PLAIN_BUILT) $(CURDIR)/$(BENCH_BIN)
-	$(BENCH_RUN) --out target/bench/smoke --smoke
-
 FUZZ_SECONDS ?= 600
 
 fuzz: ## Fuzz ngx_read_channel with libFuzzer for FUZZ_SECONDS (default 600)
@@ -213,15 +216,88 @@ fuzz: ## Fuzz ngx_read_channel with libFuzzer for FUZZ_SECONDS (default 600)
 fuzz-slice: ## make fuzz, a 45-second slice (what CI runs)
 	scripts/fuzz.sh 45
 
-soak: lib ## Two processes exchange 1,000,000 messages: fds and RSS constant
-	@mkdir -p $(CT)
-	$(CC) $(CFLAGS_T) c_tests/soak.c -o $(CT)/soak $(LIB_A)
-	timeout 300 $(CT)/soak 1000000
+# ---- against nginx: the library for a tree, the differential harness -----
 
-soak-smoke: lib ## make soak with 100,000 messages
+nginx-layout: $(NGX)/ours-plain/binary $(NGX)/ours-debug/binary ## The library built for TREE: layout read, NGX_DEBUG followed
 	@mkdir -p $(CT)
-	$(CC) $(CFLAGS_T) c_tests/soak.c -o $(CT)/soak $(LIB_A)
-	timeout 120 $(CT)/soak 100000
+	$(CC) $(CFLAGS_T) c_tests/debug_line.c -o $(CT)/debug_line.plain \
+	    $(NGX)/ours-plain/objs/ngx_channel_rs/release/libngx_channel.a
+	$(CC) $(CFLAGS_T) c_tests/debug_line.c -o $(CT)/debug_line.debug \
+	    $(NGX)/ours-debug/objs/ngx_channel_rs/release/libngx_channel.a
+	$(CT)/debug_line.plain 0
+	$(CT)/debug_line.debug 1
 
-sanitize: lib ## Rust tests and C programs under valgrind; C programs with ASan+UBSan
-	scripts/sanitize.sh
+HARNESS_SRCS := $(wildcard c_tests/diff/*.c)
+SANITIZE     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+VALGRIND     := valgrind -q --error-exitcode=1 --child-silent-after-fork=yes \
+                --suppressions=$(CURDIR)/c_tests/diff/valgrind.supp
+
+target/harness/%/harness: target/nginx/%/binary $(HARNESS_SRCS) $(wildcard c_tests/diff/*.h) \
+        scripts/nginx-program.sh
+	@mkdir -p $(@D)
+	scripts/nginx-program.sh target/nginx/$* $@ $(HARNESS_SRCS)
+
+target/harness/%/asan/harness: target/nginx/%/binary $(HARNESS_SRCS) \
+        $(wildcard c_tests/diff/*.h) scripts/nginx-program.sh
+	@mkdir -p $(@D)
+	PROGRAM_CFLAGS="$(SANITIZE)" scripts/nginx-program.sh target/nginx/$* $@ $(HARNESS_SRCS)
+
+HARNESSES = target/harness/$(TREE)/ours-plain target/harness/$(TREE)/ours-debug
+
+diff: $(addsuffix /harness,$(HARNESSES)) ## Differential harness: nginx's C vs ours, case by case, plain and --with-debug
+	$(foreach h,$^,$(h) &&) true
+
+diff-valgrind: $(addsuffix /harness,$(HARNESSES)) ## The harness under valgrind memcheck (nginx's H1 read suppressed)
+	$(foreach h,$^,HARNESS_VALGRIND=1 $(VALGRIND) $(h) &&) true
+
+diff-asan: $(addsuffix /asan/harness,$(HARNESSES)) ## The harness built with -fsanitize=address,undefined
+	$(foreach h,$^,ASAN_OPTIONS=handle_segv=0 $(h) &&) true
+
+diff-report: $(addsuffix /harness,$(HARNESSES)) ## Every harness observation, nginx's C beside ours
+	$(foreach h,$^,$(h) -v &&) true
+
+# ---- real nginx ----------------------------------------------------------
+
+VENV   := target/venv
+PYTEST  = $(VENV)/bin/pytest -p no:cacheprovider
+
+$(VENV)/bin/pytest: tests/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	touch $@
+
+demo: deps $(NGX)/ours-debug/binary ## nginx on our channel: start, reload, reopen, kill -9, quit
+	addon/guard.sh $(NGX)/ours-debug/binary
+	timeout 120 $(PYTHON) tests/nginx/demo.py $(NGX)/ours-debug/binary
+
+nginx-guard: $(foreach v,ours-plain ours-debug ours-stripped stock-plain,$(NGX)/$(v)/binary) ## The addon's guard: ours kept (stripped too), stock removed
+	scripts/guard-test.sh $(NGX)
+
+nginx-scenarios: $(foreach v,stock-debug ours-debug stock-plain ours-plain,$(NGX)/$(v)/binary) $(VENV)/bin/pytest ## Real nginx master/workers, stock vs ours: epoll, poll, select; debug and plain
+	timeout 600 $(PYTEST) tests/nginx/test_scenario.py --nginx-root=$(NGX)
+
+nginx-load: $(NGX)/stock-plain/binary $(NGX)/ours-plain/binary $(VENV)/bin/pytest ## 50 reloads and worker kills under HTTP load, stock vs ours
+	timeout 600 $(PYTEST) tests/nginx/test_load.py --nginx-root=$(NGX)
+
+nginx-fdfull: $(NGX)/stock-debug/binary $(NGX)/ours-debug/binary $(NGX)/ours-upstream/binary $(VENV)/bin/pytest ## A reload into full fd tables: stock = ours; upstream-next exits cleanly
+	timeout 600 $(PYTEST) tests/nginx/test_fdfull.py --nginx-root=$(NGX)
+
+footprint: $(foreach v,stock-debug ours-debug stock-plain ours-plain,$(NGX)/$(v)/binary) ## nginx text size and exported symbols, stock vs ours
+	scripts/footprint.sh $(NGX)/stock-plain/binary $(NGX)/ours-plain/binary
+	scripts/footprint.sh $(NGX)/stock-debug/binary $(NGX)/ours-debug/binary
+
+# ---- benchmarks ----------------------------------------------------------
+
+BENCH_BIN := target/bench/$(TREE)/roundtrip
+BENCH_RUN  = PYTHONPATH=tests/nginx $(VENV)/bin/python bench/bench.py --binary $(BENCH_BIN) \
+             --stock $(NGX)/stock-plain/binary --ours $(NGX)/ours-plain/binary
+
+$(BENCH_BIN): $(NGX)/ours-plain/binary bench/roundtrip.c scripts/nginx-program.sh
+	@mkdir -p $(@D)
+	scripts/nginx-program.sh $(NGX)/ours-plain $@ bench/roundtrip.c
+
+bench: deps $(BENCH_BIN) $(NGX)/stock-plain/binary $(VENV)/bin/pytest ## Benchmarks: ours vs nginx's C vs raw syscalls; writes bench/
+	$(BENCH_RUN) --out bench
+
+bench-smoke: $(BENCH_BIN) $(NGX)/stock-plain/binary $(VENV)/bin/pytest ## make bench in miniature (seconds, no timing assertions)
+	$(BENCH_RUN) --out target/bench/smoke --smoke

@@ -34,8 +34,10 @@ fn main() {
     let major = env::var("CARGO_PKG_VERSION_MAJOR").expect("CARGO_PKG_VERSION_MAJOR");
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libngx_channel.so.{major}");
 
+    let version = env::var("CARGO_PKG_VERSION").expect("CARGO_PKG_VERSION");
     cc::Build::new()
         .file("src/nginx/weak.c")
+        .define("NGX_CHANNEL_VERSION", format!("\"{version}\"").as_str())
         .warnings(true)
         .extra_warnings(true)
         .flag("-fvisibility=hidden")

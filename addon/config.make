@@ -1,17 +1,17 @@
 # Sourced by nginx's auto/make: appends to objs/Makefile the rule that
-# builds libngx_channel.a for this nginx tree (NGINX_BUILD_DIR: build.rs
-# checks every structure layout against it and takes NGX_DEBUG from it) and
-# a guard that fails the build, removing the binary, unless the channel
-# functions in it came from ngx-channel.
+# builds libngx_channel.a for this nginx tree (scripts/lean-lib.sh, with
+# NGINX_BUILD_DIR: build.rs reads this nginx's structure layouts and
+# NGX_DEBUG) and the guard that fails the build, removing the binary,
+# unless the channel functions in it came from ngx-channel.
 
 ngx_channel_rs_src=`pwd`
 ngx_channel_rs_objs=`cd "$NGX_OBJS" && pwd`
+# the binary this nginx builds: objs/nginx, objs/angie in Angie
+ngx_channel_rs_binary=`sed -n 's/^binary:[ 	]*//p' $NGX_MAKEFILE`
 
 # NGX_CHANNEL_FEATURES at configure time: Cargo features of the library,
 # e.g. NGX_CHANNEL_FEATURES=upstream-next (nginx >= 1.31.5's read path)
-ngx_channel_rs_features=
 if [ -n "${NGX_CHANNEL_FEATURES:-}" ]; then
-    ngx_channel_rs_features="--features $NGX_CHANNEL_FEATURES"
     echo " + ngx-channel features: $NGX_CHANNEL_FEATURES"
 fi
 
@@ -20,12 +20,10 @@ cat << END                                                    >> $NGX_MAKEFILE
 # ngx-channel: the archive is rebuilt whenever cargo finds it stale; its
 # timestamp only changes when its contents do, so nginx relinks only then.
 $ngx_channel_rs_lib:	ngx_channel_rs_always
-	cd "$ngx_channel_rs_root" && \\
 	NGINX_BUILD_DIR="$ngx_channel_rs_objs" \\
 	NGINX_SOURCE_DIR="$ngx_channel_rs_src" \\
-	cargo rustc --release --lib --no-default-features $ngx_channel_rs_features \\
-	    --crate-type staticlib --crate-type cdylib \\
-	    --target-dir "$ngx_channel_rs_objs/ngx_channel_rs"
+	NGX_CHANNEL_FEATURES="${NGX_CHANNEL_FEATURES:-}" \\
+	"$ngx_channel_rs_root/scripts/lean-lib.sh" "$ngx_channel_rs_objs/ngx_channel_rs"
 
 ngx_channel_rs_always:
 
@@ -33,7 +31,7 @@ ngx_channel_rs_always:
 
 build:	ngx_channel_rs_guard
 
-ngx_channel_rs_guard:	$NGX_OBJS${ngx_dirsep}nginx$ngx_binext
-	"$ngx_channel_rs_root/addon/guard.sh" $NGX_OBJS${ngx_dirsep}nginx$ngx_binext
+ngx_channel_rs_guard:	$ngx_channel_rs_binary
+	"$ngx_channel_rs_root/addon/guard.sh" $ngx_channel_rs_binary
 
 END

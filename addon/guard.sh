@@ -1,26 +1,45 @@
 #!/bin/sh
 # usage: guard.sh NGINX_BINARY
-# Passes only if the four channel functions in the binary came from
-# ngx-channel: its hidden marker symbols (the weak-reference table that only
-# its object refers to) are present, and no channel function carries debug
-# line information from nginx's src/os/unix/ngx_channel.c.  Otherwise the
-# binary is removed, so that a wrong link never passes silently.
+# Passes when the channel functions in the binary are ngx-channel's, and
+# removes the binary when they are not, so that a wrong link (nginx's own
+# ngx_channel.o kept beside the archive links fine) never passes silently.
+# A correct binary passes whether stripped or not:
+#  - the four functions must be defined, in the dynamic symbol table (nginx
+#    links with -Wl,-E) or the symbol table;
+#  - ngx-channel's ELF note (owner "ngx-channel", .note.ngx_channel) must
+#    be there: it is in the object that the functions come with, and strip
+#    keeps notes;
+#  - where line information is left, no channel function may come from
+#    nginx's src/os/unix/ngx_channel.c.
+# A binary it cannot read, or without the functions, fails it untouched.
 set -u
 bin=$1
-fail() {
+funcs="ngx_write_channel ngx_read_channel ngx_add_channel_event ngx_close_channel"
+
+cannot() {
+    echo "ngx-channel guard: $bin: $*; cannot check it (left as it is)" >&2
+    exit 1
+}
+wrong() {
     echo "ngx-channel guard: $bin: $*; removing it" >&2
     rm -f "$bin"
     exit 1
 }
-syms=$(nm "$bin" 2>/dev/null) || fail "nm cannot read it"
-for f in ngx_write_channel ngx_read_channel ngx_add_channel_event \
-         ngx_close_channel; do
-    echo "$syms" | grep -q " T $f\$" || fail "$f is not defined"
+
+command -v readelf >/dev/null && command -v nm >/dev/null ||
+    cannot "readelf and nm (binutils) are needed"
+notes=$(readelf -nW "$bin" 2>/dev/null) || cannot "readelf cannot read it"
+syms="$(nm -D --defined-only "$bin" 2>/dev/null) $(nm --defined-only "$bin" 2>/dev/null)"
+for f in $funcs; do
+    echo "$syms" | grep -q " [Tt] $f\$" || cannot "$f is not defined in it"
 done
-echo "$syms" | grep -q " ngx_channel_rs_log_error_core\$" ||
-    fail "ngx-channel's object is not linked in"
-if nm -l "$bin" 2>/dev/null | grep -E ' T ngx_(write|read|close)_channel|ngx_add_channel_event' |
+echo "$notes" | grep -q '^ *ngx-channel ' ||
+    wrong "ngx-channel's note is missing: its channel functions are not ngx-channel's"
+version=$(readelf -p .note.ngx_channel "$bin" 2>/dev/null |
+          sed -n 's/^ *\[ *[0-9a-f]*\] *//p' | tail -1)
+if nm -l --defined-only "$bin" 2>/dev/null |
+   grep -E " [Tt] ngx_(write|read|close)_channel\b| [Tt] ngx_add_channel_event\b" |
    grep -q 'ngx_channel\.c'; then
-    fail "a channel function comes from nginx's ngx_channel.c"
+    wrong "a channel function comes from nginx's ngx_channel.c"
 fi
-echo "ngx-channel guard: the channel functions in $bin come from ngx-channel"
+echo "ngx-channel guard: the channel functions in $bin come from ngx-channel${version:+ $version}"

@@ -20,7 +20,7 @@ use nix::sys::socket::{
 
 /// What the hostile peer does, decoded from bytes.
 #[derive(Debug, Clone)]
-pub(super) struct Scenario {
+pub(crate) struct Scenario {
     pub kind: SockType,
     pub payload: Vec<u8>,
     pub open_channel: bool,
@@ -32,7 +32,7 @@ pub(super) struct Scenario {
 
 impl Scenario {
     /// Decodes a scenario; every input gives one.
-    pub(super) fn from_bytes(data: &[u8]) -> Scenario {
+    pub(crate) fn from_bytes(data: &[u8]) -> Scenario {
         let b = |i: usize| data.get(i).copied().unwrap_or(0);
         let kind = match b(0) % 3 {
             0 => SockType::Stream,
@@ -86,7 +86,7 @@ fn identity(fd: RawFd) -> Option<(u64, u64)> {
 }
 
 /// Runs one scenario; panics on any breach of the contract.
-pub(super) fn run(data: &[u8]) {
+pub(crate) fn run(data: &[u8]) {
     let s = Scenario::from_bytes(data);
     let (tx, rx) = socketpair(
         AddressFamily::Unix,

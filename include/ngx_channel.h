@@ -9,6 +9,10 @@
  * ngx_core.h, and ngx_channel.h if wanted); nginx's types are used then,
  * and the prototypes below must agree with nginx's own.
  *
+ * The behaviour, case by case against nginx's own C, is in CONTRACT.md
+ * (share/doc/ngx-channel/ where this header is installed; docs/ in the
+ * source); "(CONTRACT R1-R10)" below names cases there.
+ *
  * Outside nginx (a plain C program): the nginx types below are defined
  * here.  Pass NULL as the log for no logging.  ngx_add_channel_event()
  * needs nginx's event module and returns NGX_ERROR (errno ENOSYS) without
@@ -104,8 +108,6 @@ typedef struct {
  * Reopen log files.
  */
 #define NGX_CMD_REOPEN 5
-
-
 
 #ifdef __cplusplus
 extern "C" {

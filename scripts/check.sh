@@ -1,11 +1,22 @@
 #!/bin/sh
-# make check: runs every step, logs each to target/check/NAME.log, counts
-# the tests inside each (cargo's "test result" lines, the C programs'
-# "N passed, M failed" lines; a step without either counts as one test),
-# and ends with "N passed, M failed".  Exits non-zero on any failure.
+# make check: runs `$MAKE STEP` for every step given, logs each to
+# target/check/STEP.log, counts the tests inside each (cargo's "test
+# result" lines, every "N passed, M failed" line; a step without either
+# counts as one test), and ends with "N passed, M failed".  Exits non-zero
+# on any failure.  Under make -n it only lists what each step would run.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+MAKE=${MAKE:-make}
+case " $(echo "${MAKEFLAGS:-}" | cut -d' ' -f1) " in
+*n*)
+    for s in "$@"; do
+        echo "# $s"
+        $MAKE --no-print-directory "$s"
+    done
+    exit 0
+    ;;
+esac
 logs=$top/target/check
 mkdir -p "$logs"
 passed=0
@@ -14,10 +25,9 @@ failed_steps=""
 
 step() {
     name=$1
-    shift
     log=$logs/$name.log
     start=$(date +%s)
-    if "$@" >"$log" 2>&1; then ok=1; else ok=0; fi
+    if $MAKE --no-print-directory "$name" >"$log" 2>&1; then ok=1; else ok=0; fi
     secs=$(( $(date +%s) - start ))
     counts=$(grep -E '(^|[^0-9])[0-9]+ passed[;,] [0-9]+ failed' "$log" |
              sed -E 's/^(.*[^0-9])?([0-9]+) passed[;,] ([0-9]+) failed.*/\2 \3/')
@@ -40,7 +50,7 @@ step() {
 }
 
 for s in "$@"; do
-    step "$s" make --no-print-directory "$s"
+    step "$s"
 done
 
 echo

@@ -1,20 +1,19 @@
 #!/bin/sh
-# usage: header-in-nginx.sh OBJS
+# usage: header-in-nginx.sh BUILD
 # Compiles c_tests/header_in_nginx.c with the include flags of the
-# configured nginx at OBJS (its objs/Makefile), then checks that a header
+# configured nginx in BUILD (its objs/Makefile), then checks that a header
 # whose prototype differs from nginx's fails to compile there.
 set -eu
-objs=$1
+src=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
-src=$(dirname "$objs")
-incs=$("$top/scripts/nginx-makefile.sh" "$objs" incs)
+incs=$("$top/scripts/nginx-makefile.sh" "$src" incs)
 out=$top/target/c_tests
 mkdir -p "$out/wrong/include"
 cd "$src"
 # shellcheck disable=SC2086
 cc -Wall -Wextra -Werror -Wno-unused-parameter $incs \
     -c "$top/c_tests/header_in_nginx.c" -o "$out/header_in_nginx.o"
-echo "header_in_nginx.c compiles against $objs"
+echo "header_in_nginx.c compiles against $src"
 
 # A negative control: the same test with ngx_read_channel's size as int.
 sed 's/ngx_int_t ngx_read_channel(ngx_socket_t s, ngx_channel_t \*ch, size_t size/ngx_int_t ngx_read_channel(ngx_socket_t s, ngx_channel_t *ch, int size/' \

@@ -1,10 +1,10 @@
 #!/bin/sh
 # Installs the Debian packages the build and tests need, when missing:
 # a C toolchain, nginx's build dependencies (PCRE2, zlib, OpenSSL), python3
-# for the nginx scenarios, valgrind.  As root it runs apt-get; otherwise it
+# (and venv, for pytest in target/venv) for the nginx tests, valgrind.  As root it runs apt-get; otherwise it
 # prints the command to run.
 set -eu
-pkgs="pkg-config build-essential g++ make binutils python3 libpcre2-dev zlib1g-dev libssl-dev valgrind procps"
+pkgs="pkg-config build-essential g++ make binutils python3 python3-venv libpcre2-dev zlib1g-dev libssl-dev valgrind procps"
 need=""
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"

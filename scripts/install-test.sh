@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+version=$NGX_CHANNEL_VERSION
 major=${version%%.*}
 passed=0
 failed=0
@@ -57,10 +57,8 @@ next=$(echo "$version" | awk -F. '{print $1 "." $2 + 1 ".0"}')
 mkdir -p "$tmp/src"
 git ls-files -z --cached --others --exclude-standard | xargs -0 tar cf - | tar xf - -C "$tmp/src"
 sed -i "0,/^version = \"$version\"/s//version = \"$next\"/" "$tmp/src/Cargo.toml"
-(cd "$tmp/src" && CARGO_TARGET_DIR="$top/target/install-next" cargo rustc --quiet --release \
-    --lib --no-default-features --crate-type staticlib --crate-type cdylib \
-    -- --print native-static-libs 2>"$tmp/next.log" &&
-    sed -n 's/.*native-static-libs: //p' "$tmp/next.log" >"$top/target/install-next/release/native-static-libs" &&
+sed -i "/^name = \"ngx-channel\"\$/{n;s/^version = \"$version\"/version = \"$next\"/;}" "$tmp/src/Cargo.lock"
+(cd "$tmp/src" && sh scripts/lean-lib.sh "$top/target/install-next" &&
     sh scripts/link-shared.sh "$top/target/install-next/release" "$next")
 mkdir -p "$tmp/b/usr/lib"
 cp -P "$top/target/install-next/release/libngx_channel.so.$next" \
@@ -76,6 +74,7 @@ check "and runs against it" env LD_LIBRARY_PATH="$tmp/b/usr/lib" timeout 60 "$tm
 make --no-print-directory uninstall PREFIX=/usr DESTDIR="$tmp/a" >/dev/null
 left=$(find "$tmp/a" ! -type d | wc -l)
 check "uninstall removes every installed file" test "$left" = 0
+check "and the folders it made for them" test ! -e "$tmp/a/usr/share/doc/ngx-channel"
 
 echo "install-test: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,29 +1,21 @@
 #!/bin/sh
-# usage: nginx-configure.sh NAME [configure flags...]
-# Copies nginx's source (scripts/nginx-src.sh; never configured in place in
-# the cargo registry) to target/nginx/NAME, configures it there, and prints
-# its objs directory: NGINX_BUILD_DIR for build.rs, its parent the source.  Reuses an existing configuration made with the same flags.
+# usage: nginx-configure.sh SRC DIR [configure flags...]
+# Copies the nginx source tree SRC to DIR (a fresh copy: nginx configures
+# in place, and the pristine tree serves several builds) and runs its
+# configure there with the flags; configure's output goes to
+# DIR/configure.log.  NGX_CHANNEL_FEATURES, when set, reaches the addon.
 set -eu
-name=$1
-shift
-top=$(cd "$(dirname "$0")/.." && pwd)
-src=$("$top/scripts/nginx-src.sh")
-dir=$top/target/nginx/$name
-objs=$dir/objs
-flags="$src $* ${NGX_CHANNEL_FEATURES:+NGX_CHANNEL_FEATURES=$NGX_CHANNEL_FEATURES}"
-if [ -f "$objs/ngx_auto_config.h" ] && [ "$(cat "$dir/flags" 2>/dev/null)" = "$flags" ]; then
-    echo "$objs"
-    exit 0
-fi
+src=$1
+dir=$2
+shift 2
 rm -rf "$dir"
 mkdir -p "$(dirname "$dir")"
 cp -R "$src" "$dir"
 cd "$dir"
 if [ -x ./configure ]; then conf=./configure; else conf=auto/configure; fi
-if ! $conf "$@" >configure.log 2>&1; then
+echo "$conf $*" >configure.log
+if ! $conf "$@" >>configure.log 2>&1; then
     tail -20 configure.log >&2
-    echo "nginx-configure.sh: configure failed, see $dir/configure.log" >&2
+    echo "nginx-configure.sh: configure failed in $dir (configure.log)" >&2
     exit 1
 fi
-echo "$flags" >flags
-echo "$objs"

@@ -1,5 +1,7 @@
 /*
- * Weak references to the nginx symbols the bridge uses.
+ * The C side of the nginx bridge: weak references to the nginx symbols
+ * the bridge uses, and the ELF note that marks a binary as linked with
+ * ngx-channel.
  *
  * Stable Rust cannot declare a weak extern symbol, so this file takes the
  * address of each one: it is the real symbol when nginx (or a harness with
@@ -8,6 +10,8 @@
  * them.  Each name is only ever used for its address, never called or read
  * here, which is why the declarations need not match nginx's prototypes.
  */
+
+#include <stdint.h>
 
 #pragma weak ngx_log_error_core
 #pragma weak ngx_get_connection
@@ -33,3 +37,31 @@ NGX_CHANNEL_HIDDEN char *const ngx_channel_rs_event_actions
     = ngx_event_actions;
 NGX_CHANNEL_HIDDEN char *const ngx_channel_rs_event_flags
     = ngx_event_flags;
+
+
+/*
+ * The mark addon/guard.sh looks for (readelf -n): an ELF note owned by
+ * "ngx-channel" whose description is the library's version.  This object
+ * is linked whenever the channel functions come from ngx-channel (they
+ * refer to the pointers above), and never otherwise.  A note is allocated
+ * in the binary, so strip keeps it.
+ */
+
+#ifndef NGX_CHANNEL_VERSION
+#error "build.rs defines NGX_CHANNEL_VERSION"
+#endif
+
+#define NGX_CHANNEL_NOTE_NAME  "ngx-channel"
+#define NGX_CHANNEL_ALIGN4(n)  (((n) + 3) & ~3)
+
+static const struct {
+    uint32_t  namesz;
+    uint32_t  descsz;
+    uint32_t  type;
+    char      name[NGX_CHANNEL_ALIGN4(sizeof(NGX_CHANNEL_NOTE_NAME))];
+    char      desc[NGX_CHANNEL_ALIGN4(sizeof(NGX_CHANNEL_VERSION))];
+} ngx_channel_note
+    __attribute__((section(".note.ngx_channel"), aligned(4), used)) = {
+    sizeof(NGX_CHANNEL_NOTE_NAME), sizeof(NGX_CHANNEL_VERSION), 1,
+    NGX_CHANNEL_NOTE_NAME, NGX_CHANNEL_VERSION
+};

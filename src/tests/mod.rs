@@ -1,6 +1,6 @@
 //! Unit tests over real socketpairs, through the C ABI, with test doubles
 //! of nginx's symbols (`fake_nginx`) that record every call.  The contract
-//! ids (`../shared/CONTRACT.md`) are in the test names.
+//! ids (`docs/CONTRACT.md`) are in the test names.
 
 mod add_event;
 mod channel;

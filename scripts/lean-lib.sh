@@ -1,0 +1,26 @@
+#!/bin/sh
+# usage: lean-lib.sh TARGET_DIR
+# Builds the C library as nginx and C programs link it: the no_std build
+# with LTO, as staticlib and cdylib only (with an rlib among the crate
+# types cargo skips LTO and the archive keeps every Rust symbol global,
+# which nginx's -Wl,-E would export).  Always --locked: the build uses
+# exactly the crates of Cargo.lock (from the vendored copy in a release
+# tarball, where .cargo/config.toml names it).  Writes
+# TARGET_DIR/release/libngx_channel.{a,so} and, beside them,
+# native-static-libs (what the archive needs at link time).
+#   NGINX_BUILD_DIR / NGINX_SOURCE_DIR: a configured nginx (build.rs reads
+#     its layout and NGX_DEBUG from it)
+#   NGX_CHANNEL_FEATURES: Cargo features, e.g. upstream-next
+set -eu
+dir=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$dir/release"
+cd "$top"
+# shellcheck disable=SC2086
+cargo rustc --locked --release --lib --no-default-features \
+    ${NGX_CHANNEL_FEATURES:+--features "$NGX_CHANNEL_FEATURES"} \
+    --crate-type staticlib --crate-type cdylib --target-dir "$dir" \
+    -- --print native-static-libs 2>"$dir/release/lean-build.log" ||
+    { cat "$dir/release/lean-build.log" >&2; exit 1; }
+sed -n 's/.*native-static-libs: //p' "$dir/release/lean-build.log" \
+    >"$dir/release/native-static-libs"

@@ -1,0 +1,43 @@
+#!/bin/sh
+# usage: nginx-program.sh BUILD OUT SRC...
+# Builds the program OUT from the C files SRC, compiled with nginx's own
+# CFLAGS and include flags (plus PROGRAM_CFLAGS, e.g. sanitizers: for these
+# files and the link only) against BUILD, an nginx configured and built
+# with the addon, and links it with
+#  - nginx's real objects from BUILD (nginx.o with main renamed, as it
+#    defines ngx_core_module and friends; the addon left out ngx_channel.o),
+#  - nginx's own src/os/unix/ngx_channel.c from BUILD compiled with ref_
+#    names: the reference, with the flags nginx uses,
+#  - the libngx_channel.a the addon built for BUILD, and nginx's libraries.
+# Objects go to OUT's directory.
+set -eu
+build=$(cd "$1" && pwd)
+out=$2
+shift 2
+top=$(cd "$(dirname "$0")/.." && pwd)
+lib=$build/objs/ngx_channel_rs/release/libngx_channel.a
+[ -f "$lib" ] || { echo "nginx-program.sh: $build was not built with the addon ($lib)" >&2; exit 1; }
+cflags=$("$top/scripts/nginx-makefile.sh" "$build" cflags)
+incs=$("$top/scripts/nginx-makefile.sh" "$build" incs)
+libs=$("$top/scripts/nginx-makefile.sh" "$build" libs)
+dir=$(cd "$(dirname "$out")" && pwd)
+objs=""
+for src in "$@"; do
+    case $src in /*) ;; *) src=$top/$src ;; esac
+    obj=$dir/$(basename "$src" .c).o
+    # shellcheck disable=SC2086
+    (cd "$build" && cc $cflags ${PROGRAM_CFLAGS:-} $incs -c "$src" -o "$obj")
+    objs="$objs $obj"
+done
+cd "$build"
+# shellcheck disable=SC2086
+cc $cflags $incs -Dngx_write_channel=ref_ngx_write_channel \
+    -Dngx_read_channel=ref_ngx_read_channel \
+    -Dngx_add_channel_event=ref_ngx_add_channel_event \
+    -Dngx_close_channel=ref_ngx_close_channel \
+    -c src/os/unix/ngx_channel.c -o "$dir/ref_ngx_channel.o"
+objcopy --redefine-sym main=nginx_main objs/src/core/nginx.o "$dir/nginx_nomain.o"
+nginx_objs=$(find objs/src -name '*.o' ! -name nginx.o | sort)
+# shellcheck disable=SC2086
+cc ${PROGRAM_CFLAGS:-} -o "$dir/$(basename "$out")" $objs "$dir/ref_ngx_channel.o" \
+    "$dir/nginx_nomain.o" $nginx_objs objs/ngx_modules.o "$lib" $libs
