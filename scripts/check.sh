@@ -8,7 +8,9 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 MAKE=${MAKE:-make}
-case " $(echo "${MAKEFLAGS:-}" | cut -d' ' -f1) " in
+# make's single-letter flags are MAKEFLAGS' first word, without a dash
+case $(echo "${MAKEFLAGS:-}" | cut -d' ' -f1) in
+-*) ;;
 *n*)
     for s in "$@"; do
         echo "# $s"
