@@ -23,11 +23,11 @@ LIB_SRCS := Cargo.toml Cargo.lock build.rs cbindgen.toml scripts/lean-lib.sh \
             $(wildcard src/*.rs src/nginx/*.rs src/nginx/*.c)
 
 CHECKS := fmt-check clippy doc test test-nginx-debug test-upstream-next lib symbols \
-          header-fresh header-compile c-tests examples install-test nginx-layout \
+          header-fresh header-compile c-tests examples install-test layout-fresh nginx-layout \
           diff diff-valgrind diff-asan nginx-guard nginx-scenarios nginx-load \
           nginx-fdfull footprint bench-smoke fuzz-slice soak-smoke sanitize
 
-.PHONY: all help deps lib install uninstall header check demo nginx diff-report bench \
+.PHONY: all help deps lib install uninstall header layout check demo nginx diff-report bench \
         fuzz soak $(CHECKS)
 
 all: lib ## Build the C library (target/release/libngx_channel.{a,so})
@@ -83,13 +83,15 @@ header: ## Regenerate include/ngx_channel.h with cbindgen
 # target/nginx/T/VARIANT, its binary linked as .../binary.  Variants: stock
 # (nginx's own ngx_channel.c) and ours (--add-module=addon), each --with-debug
 # or plain; ours-upstream is ours --with-debug with the upstream-next feature;
-# ours-stripped is ours plain, linked with -s (the guard runs on it as built).
+# ours-stripped is ours plain, linked with -s (the guard runs on it as built);
+# ours-ccopt is ours plain with --with-cc-opt=-DNGX_DEBUG=1: debug code
+# compiled in although configure was not told --with-debug.
 
 NGX_CRATE := nginx-$(shell sed -n '/^name = "nginx-src"/{n;s/.*+\(.*\)"/\1/p;}' Cargo.lock)
 TREE      ?= $(NGX_CRATE)
 NGX       := target/nginx/$(TREE)
 NGX_FLAGS ?= --with-poll_module --with-select_module
-VARIANTS  := stock-debug ours-debug stock-plain ours-plain ours-upstream ours-stripped
+VARIANTS  := stock-debug ours-debug stock-plain ours-plain ours-upstream ours-stripped ours-ccopt
 
 flags.stock-debug   := --with-debug
 flags.ours-debug    := --with-debug --add-module=$(CURDIR)/addon
@@ -98,6 +100,7 @@ flags.ours-plain    := --add-module=$(CURDIR)/addon
 flags.ours-upstream := --with-debug --add-module=$(CURDIR)/addon
 features.ours-upstream := upstream-next
 flags.ours-stripped := --add-module=$(CURDIR)/addon --with-ld-opt=-s
+flags.ours-ccopt    := --add-module=$(CURDIR)/addon --with-cc-opt=-DNGX_DEBUG=1
 tree_of    = $(firstword $(subst /, ,$(1)))
 variant_of = $(notdir $(1))
 # what an ours build depends on beyond the tree
@@ -218,14 +221,26 @@ fuzz-slice: ## make fuzz, a 45-second slice (what CI runs)
 
 # ---- against nginx: the library for a tree, the differential harness -----
 
-nginx-layout: $(NGX)/ours-plain/binary $(NGX)/ours-debug/binary ## The library built for TREE: layout read, NGX_DEBUG followed
+# src/nginx/layout.rs: the layout build.rs measures in the nginx-src tree,
+# the library's default (without NGINX_BUILD_DIR), generated and committed
+CRATE_LAYOUT := target/nginx/$(NGX_CRATE)/ours-plain/objs/ngx_channel_rs/layout.rs
+
+layout: target/nginx/$(NGX_CRATE)/ours-plain/binary ## Regenerate src/nginx/layout.rs from the nginx-src tree
+	cp $(CRATE_LAYOUT) src/nginx/layout.rs
+
+layout-fresh: target/nginx/$(NGX_CRATE)/ours-plain/binary target/nginx/$(NGX_CRATE)/ours-debug/binary ## src/nginx/layout.rs is what nginx-src's nginx measures, plain and debug
+	diff -u src/nginx/layout.rs $(CRATE_LAYOUT) || \
+	    { echo "src/nginx/layout.rs is not what $(NGX_CRATE) measures: run make layout"; exit 1; }
+	diff -u src/nginx/layout.rs $(subst ours-plain,ours-debug,$(CRATE_LAYOUT))
+
+nginx-layout: $(foreach v,ours-plain ours-debug ours-ccopt,$(NGX)/$(v)/binary) ## The library built for TREE: its layout measured, NGX_DEBUG followed (CFLAGS too)
 	@mkdir -p $(CT)
-	$(CC) $(CFLAGS_T) c_tests/debug_line.c -o $(CT)/debug_line.plain \
-	    $(NGX)/ours-plain/objs/ngx_channel_rs/release/libngx_channel.a
-	$(CC) $(CFLAGS_T) c_tests/debug_line.c -o $(CT)/debug_line.debug \
-	    $(NGX)/ours-debug/objs/ngx_channel_rs/release/libngx_channel.a
+	$(foreach v,plain debug ccopt,$(CC) $(CFLAGS_T) c_tests/debug_line.c -o $(CT)/debug_line.$(v) \
+	    $(NGX)/ours-$(v)/objs/ngx_channel_rs/release/libngx_channel.a &&) true
 	$(CT)/debug_line.plain 0
 	$(CT)/debug_line.debug 1
+	$(CT)/debug_line.ccopt 1
+	@echo "the layout measured in $(TREE):"; cat $(NGX)/ours-plain/objs/ngx_channel_rs/layout.rs | grep const
 
 HARNESS_SRCS := $(wildcard c_tests/diff/*.c)
 SANITIZE     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -1,8 +1,9 @@
 # Sourced by nginx's auto/make: appends to objs/Makefile the rule that
 # builds libngx_channel.a for this nginx tree (scripts/lean-lib.sh, with
-# NGINX_BUILD_DIR: build.rs reads this nginx's structure layouts and
-# NGX_DEBUG) and the guard that fails the build, removing the binary,
-# unless the channel functions in it came from ngx-channel.
+# NGINX_BUILD_DIR: build.rs measures this nginx's structure layouts and
+# reads NGX_DEBUG, and leaves the layout it measured in
+# objs/ngx_channel_rs/layout.rs) and the guard that fails the build,
+# removing the binary, unless the channel functions in it are ngx-channel's.
 
 ngx_channel_rs_src=`pwd`
 ngx_channel_rs_objs=`cd "$NGX_OBJS" && pwd`
@@ -23,6 +24,7 @@ $ngx_channel_rs_lib:	ngx_channel_rs_always
 	NGINX_BUILD_DIR="$ngx_channel_rs_objs" \\
 	NGINX_SOURCE_DIR="$ngx_channel_rs_src" \\
 	NGX_CHANNEL_FEATURES="${NGX_CHANNEL_FEATURES:-}" \\
+	NGX_CHANNEL_LAYOUT_OUT="$ngx_channel_rs_objs/ngx_channel_rs/layout.rs" \\
 	"$ngx_channel_rs_root/scripts/lean-lib.sh" "$ngx_channel_rs_objs/ngx_channel_rs"
 
 ngx_channel_rs_always:

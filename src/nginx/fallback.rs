@@ -6,7 +6,7 @@
 
 use core::ffi::c_char;
 
-use super::{Line, NGX_LOG_ALERT};
+use super::{layout, Line};
 use crate::abi::{ngx_err_t, ngx_uint_t};
 
 /// Writes `line` to stderr, in one write().
@@ -15,7 +15,7 @@ use crate::abi::{ngx_err_t, ngx_uint_t};
 pub(super) fn write_line(level: ngx_uint_t, err: ngx_err_t, line: Line) {
     let mut text = [0 as c_char; 128];
     let mut out = [0 as c_char; 320];
-    let tag = if level == NGX_LOG_ALERT {
+    let tag = if level == layout::LOG_ALERT {
         c"alert"
     } else {
         c"debug"

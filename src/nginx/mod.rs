@@ -2,10 +2,15 @@
 //! and calls `ngx_log_error_core` as nginx's `ngx_log_error()` and
 //! `ngx_log_debug0()` macros do, holds the debug switch (`NGX_DEBUG`), and
 //! reaches nginx's event module through the connection and event layouts
-//! of `layout.rs`.  nginx's symbols are weak references (`weak.c`), so the
+//! of `layout`.  nginx's symbols are weak references (`weak.c`), so the
 //! library also links into programs without nginx.
 
-mod layout;
+/// The offsets, the `channel` bit and the constants of nginx this library
+/// is built for: build.rs measures them from the nginx at NGINX_BUILD_DIR
+/// (the addon always sets it), or takes nginx 1.28.3's from layout.rs.
+pub(crate) mod layout {
+    include!(concat!(env!("OUT_DIR"), "/layout.rs"));
+}
 
 use core::ffi::{c_char, CStr};
 use core::ptr;
@@ -17,13 +22,6 @@ use crate::abi::{
     NGX_ERROR,
 };
 use crate::wire::{errno, set_errno};
-
-/// `NGX_LOG_ALERT`.
-pub(crate) const NGX_LOG_ALERT: ngx_uint_t = 2;
-/// `NGX_LOG_DEBUG`: the level nginx passes for debug lines.
-pub(crate) const NGX_LOG_DEBUG: ngx_uint_t = 8;
-/// `NGX_LOG_DEBUG_CORE`: the mask of `ngx_read_channel`'s debug line.
-pub(crate) const NGX_LOG_DEBUG_CORE: ngx_uint_t = 0x10;
 
 /// Whether this library was built for an nginx configured `--with-debug`:
 /// only then does the one debug line exist (CONTRACT L2).
@@ -95,9 +93,9 @@ impl Line {
 pub(crate) unsafe fn alert(log: *mut ngx_log_t, err: ngx_err_t, line: Line) {
     // SAFETY: log is NULL or valid, by this function's contract.
     if let Some(level) = unsafe { log_level(log) } {
-        if level >= NGX_LOG_ALERT {
+        if level >= layout::LOG_ALERT {
             // SAFETY: as above.
-            unsafe { emit(NGX_LOG_ALERT, log, err, line) };
+            unsafe { emit(layout::LOG_ALERT, log, err, line) };
         }
     }
 }
@@ -122,9 +120,9 @@ pub(crate) unsafe fn debug_core_if(debug: bool, log: *mut ngx_log_t, line: Line)
     }
     // SAFETY: log is NULL or valid, by this function's contract.
     if let Some(level) = unsafe { log_level(log) } {
-        if level & NGX_LOG_DEBUG_CORE != 0 {
+        if level & layout::LOG_DEBUG_CORE != 0 {
             // SAFETY: as above.
-            unsafe { emit(NGX_LOG_DEBUG, log, 0, line) };
+            unsafe { emit(layout::LOG_DEBUG, log, 0, line) };
         }
     }
 }
@@ -205,8 +203,8 @@ pub(crate) unsafe fn add_channel_event(
     }
 
     let cycle = cycle.cast::<u8>();
-    // SAFETY: the offsets are those of this nginx's structures (checked
-    // against its headers by build.rs when NGINX_BUILD_DIR is given); the
+    // SAFETY: the offsets are those of this nginx's structures (measured
+    // from its headers by build.rs when NGINX_BUILD_DIR is given); the
     // caller passes a valid cycle and nginx returns valid connections whose
     // read and write events exist, as nginx's own C relies on.
     unsafe {

@@ -1,21 +1,34 @@
 //! ngx_add_channel_event: CONTRACT A1-A4, on fake nginx structures laid
-//! out as nginx 1.28.3's on 64-bit Linux, with a fake event module.
+//! out from the layout the library is built with, with a fake event module.
 
 use super::fake_nginx::*;
 use crate::abi::*;
+use crate::nginx::layout::*;
 use crate::ngx_add_channel_event;
 use crate::wire::errno;
 
-const READ: isize = 0x2001; // NGX_READ_EVENT
-const WRITE: isize = 0x0004; // NGX_WRITE_EVENT (EPOLLOUT)
-const USE_EPOLL: usize = 0x40;
+/// Any event but NGX_READ_EVENT (nginx's NGX_WRITE_EVENT is EPOLLOUT).
+const WRITE: isize = 0x0004;
 
-/// A cycle, a connection and its two events, as nginx lays them out.
+/// Room for any of nginx's structures the bridge touches, word-aligned.
+type Mem = Box<[usize; 64]>;
+
+/// The word at byte offset `off`.
+fn get(m: &Mem, off: usize) -> usize {
+    m[off / 8]
+}
+
+/// Sets the word at byte offset `off`.
+fn put(m: &mut Mem, off: usize, v: usize) {
+    m[off / 8] = v;
+}
+
+/// A cycle, a connection and its two events.
 struct World {
-    cycle: Box<[usize; 8]>,
-    conn: Box<[usize; 32]>,
-    rev: Box<[usize; 12]>,
-    wev: Box<[usize; 12]>,
+    cycle: Mem,
+    conn: Mem,
+    rev: Mem,
+    wev: Mem,
 }
 
 const POOL: usize = 0xdead_0000;
@@ -24,15 +37,16 @@ const LOG: usize = 0xbeef_0000;
 impl World {
     fn new() -> World {
         let mut w = World {
-            cycle: Box::new([0; 8]),
-            conn: Box::new([0; 32]),
-            rev: Box::new([0; 12]),
-            wev: Box::new([0; 12]),
+            cycle: Box::new([0; 64]),
+            conn: Box::new([0; 64]),
+            rev: Box::new([0; 64]),
+            wev: Box::new([0; 64]),
         };
-        w.cycle[1] = POOL; // cycle->pool
-        w.cycle[2] = LOG; // cycle->log
-        w.conn[1] = w.rev.as_mut_ptr() as usize; // c->read
-        w.conn[2] = w.wev.as_mut_ptr() as usize; // c->write
+        put(&mut w.cycle, CYCLE_POOL, POOL);
+        put(&mut w.cycle, CYCLE_LOG, LOG);
+        let (rev, wev) = (w.rev.as_mut_ptr() as usize, w.wev.as_mut_ptr() as usize);
+        put(&mut w.conn, CONN_READ, rev);
+        put(&mut w.conn, CONN_WRITE, wev);
         w
     }
 
@@ -44,10 +58,10 @@ impl World {
         self.conn.as_mut_ptr() as usize
     }
 
-    fn channel_bit(ev: &[usize; 12]) -> bool {
-        // SAFETY: reading byte 10 of a 96-byte array.
-        let byte = unsafe { *(ev.as_ptr() as *const u8).add(10) };
-        byte == 0x02
+    fn channel_bit(ev: &Mem) -> bool {
+        // SAFETY: reading one byte inside the 512-byte array.
+        let byte = unsafe { *(ev.as_ptr() as *const u8).add(EV_CHANNEL_BYTE) };
+        byte == EV_CHANNEL_MASK
     }
 }
 
@@ -62,9 +76,9 @@ fn setup(w: &mut World, add_conn: bool, flags: usize, add_rc: isize, conn_rc: is
         ADD_CONN_RESULT = conn_rc;
         ngx_event_flags = flags;
         ngx_event_actions = [0; 10];
-        ngx_event_actions[0] = fake_add as *const () as usize;
+        ngx_event_actions[ACTIONS_ADD / 8] = fake_add as *const () as usize;
         if add_conn {
-            ngx_event_actions[4] = fake_add_conn as *const () as usize;
+            ngx_event_actions[ACTIONS_ADD_CONN / 8] = fake_add_conn as *const () as usize;
         }
     }
 }
@@ -77,19 +91,27 @@ fn events() -> EventLog {
 fn a1_read_event_via_add_event() {
     let _g = lock();
     let mut w = World::new();
-    setup(&mut w, true, USE_EPOLL, NGX_OK, NGX_OK);
+    setup(&mut w, true, USE_EPOLL_EVENT, NGX_OK, NGX_OK);
     // SAFETY: a cycle laid out as nginx's.
-    let rc = unsafe { ngx_add_channel_event(w.cycle(), 17, READ, Some(handler)) };
+    let rc = unsafe { ngx_add_channel_event(w.cycle(), 17, READ_EVENT, Some(handler)) };
     assert_eq!(rc, NGX_OK);
     let c = w.conn_addr();
     let e = events();
     assert_eq!(e.get, vec![(17, LOG)], "ngx_get_connection(fd, cycle->log)");
-    assert_eq!(w.conn[11], POOL, "c->pool = cycle->pool");
-    assert_eq!((w.rev[4], w.wev[4]), (LOG, LOG), "rev/wev->log");
+    assert_eq!(get(&w.conn, CONN_POOL), POOL, "c->pool = cycle->pool");
+    assert_eq!(
+        (get(&w.rev, EV_LOG), get(&w.wev, EV_LOG)),
+        (LOG, LOG),
+        "rev/wev->log"
+    );
     assert!(World::channel_bit(&w.rev) && World::channel_bit(&w.wev));
-    assert_eq!(w.rev[2], handler as *const () as usize, "rev->handler");
-    assert_eq!(w.wev[2], 0);
-    assert_eq!(e.add, vec![(w.rev.as_ptr() as usize, READ, 0)]);
+    assert_eq!(
+        get(&w.rev, EV_HANDLER),
+        handler as *const () as usize,
+        "rev->handler"
+    );
+    assert_eq!(get(&w.wev, EV_HANDLER), 0);
+    assert_eq!(e.add, vec![(w.rev.as_ptr() as usize, READ_EVENT, 0)]);
     assert!(e.add_conn.is_empty(), "epoll: add_event, not add_conn");
     assert!(e.free.is_empty());
     let _ = c;
@@ -103,8 +125,8 @@ fn a1_write_event_sets_the_write_handler() {
     // SAFETY: as above.
     let rc = unsafe { ngx_add_channel_event(w.cycle(), 3, WRITE, Some(handler)) };
     assert_eq!(rc, NGX_OK);
-    assert_eq!(w.wev[2], handler as *const () as usize);
-    assert_eq!(w.rev[2], 0);
+    assert_eq!(get(&w.wev, EV_HANDLER), handler as *const () as usize);
+    assert_eq!(get(&w.rev, EV_HANDLER), 0);
     assert_eq!(events().add, vec![(w.wev.as_ptr() as usize, WRITE, 0)]);
 }
 
@@ -116,11 +138,11 @@ fn a2_no_free_connection_is_error() {
     // SAFETY: the fake returns NULL.
     unsafe { NEXT_CONNECTION = 0 };
     // SAFETY: as above.
-    let rc = unsafe { ngx_add_channel_event(w.cycle(), 3, READ, Some(handler)) };
+    let rc = unsafe { ngx_add_channel_event(w.cycle(), 3, READ_EVENT, Some(handler)) };
     assert_eq!(rc, NGX_ERROR);
     let e = events();
     assert!(e.add.is_empty() && e.free.is_empty());
-    assert_eq!(w.conn[11], 0, "nothing touched");
+    assert_eq!(get(&w.conn, CONN_POOL), 0, "nothing touched");
 }
 
 #[test]
@@ -129,7 +151,7 @@ fn a3_add_event_failure_frees_the_connection_keeping_errno() {
     let mut w = World::new();
     setup(&mut w, false, 0, NGX_ERROR, NGX_OK);
     // SAFETY: as above.
-    let rc = unsafe { ngx_add_channel_event(w.cycle(), 3, READ, Some(handler)) };
+    let rc = unsafe { ngx_add_channel_event(w.cycle(), 3, READ_EVENT, Some(handler)) };
     assert_eq!(rc, NGX_ERROR);
     assert_eq!(errno(), libc::EEXIST, "errno from the event module");
     assert_eq!(events().free, vec![w.conn_addr()]);
@@ -141,7 +163,7 @@ fn a4_add_conn_branch_without_epoll_flag() {
     let mut w = World::new();
     setup(&mut w, true, 0, NGX_OK, NGX_OK);
     // SAFETY: as above.
-    let rc = unsafe { ngx_add_channel_event(w.cycle(), 3, READ, Some(handler)) };
+    let rc = unsafe { ngx_add_channel_event(w.cycle(), 3, READ_EVENT, Some(handler)) };
     assert_eq!(rc, NGX_OK);
     let e = events();
     assert_eq!(e.add_conn, vec![w.conn_addr()]);
@@ -154,7 +176,7 @@ fn a4_add_conn_failure_frees_the_connection() {
     let mut w = World::new();
     setup(&mut w, true, 0, NGX_OK, NGX_ERROR);
     // SAFETY: as above.
-    let rc = unsafe { ngx_add_channel_event(w.cycle(), 3, READ, Some(handler)) };
+    let rc = unsafe { ngx_add_channel_event(w.cycle(), 3, READ_EVENT, Some(handler)) };
     assert_eq!(rc, NGX_ERROR);
     assert_eq!(events().free, vec![w.conn_addr()]);
 }
@@ -166,7 +188,7 @@ fn a3_other_results_than_error_count_as_success() {
     let mut w = World::new();
     setup(&mut w, false, 0, NGX_AGAIN, NGX_OK);
     // SAFETY: as above.
-    let rc = unsafe { ngx_add_channel_event(w.cycle(), 3, READ, Some(handler)) };
+    let rc = unsafe { ngx_add_channel_event(w.cycle(), 3, READ_EVENT, Some(handler)) };
     assert_eq!(rc, NGX_OK);
     assert!(events().free.is_empty());
 }
@@ -174,7 +196,7 @@ fn a3_other_results_than_error_count_as_success() {
 #[test]
 fn h5_null_cycle_is_error_einval() {
     // SAFETY: NULL is the case under test.
-    let rc = unsafe { ngx_add_channel_event(std::ptr::null_mut(), 3, READ, None) };
+    let rc = unsafe { ngx_add_channel_event(std::ptr::null_mut(), 3, READ_EVENT, None) };
     assert_eq!(rc, NGX_ERROR);
     assert_eq!(errno(), libc::EINVAL);
 }

@@ -32,23 +32,21 @@ pub(super) fn take_log() -> Vec<LogCall> {
     LOG.with(|l| std::mem::take(&mut *l.borrow_mut()))
 }
 
-/// nginx's `ngx_log_t` as far as the bridge reads it, plus room.
-#[repr(C)]
+/// nginx's `ngx_log_t` as far as the bridge reads it: `log_level` at the
+/// offset of the layout the library is built with, in room for the rest.
 pub(super) struct FakeLog {
-    pub log_level: ngx_uint_t,
-    _rest: [usize; 10],
+    words: [usize; 16],
 }
 
 impl FakeLog {
     pub(super) fn at(level: ngx_uint_t) -> Box<FakeLog> {
-        Box::new(FakeLog {
-            log_level: level,
-            _rest: [0; 10],
-        })
+        let mut log = Box::new(FakeLog { words: [0; 16] });
+        log.words[crate::nginx::layout::LOG_LEVEL / 8] = level;
+        log
     }
 
     pub(super) fn ptr(&mut self) -> *mut ngx_log_t {
-        (self as *mut FakeLog).cast()
+        self.words.as_mut_ptr().cast()
     }
 }
 
