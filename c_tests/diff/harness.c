@@ -339,6 +339,15 @@ main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     signal(SIGPIPE, SIG_IGN);
 
+    /*
+     * as nginx's main() does: an nginx without strerrordesc_np() support
+     * (1.18, for one) formats errno from a table ngx_strerror_init() fills
+     */
+
+    if (ngx_strerror_init() != NGX_OK) {
+        return 2;
+    }
+
     ngx_time_init();
     ngx_use_stderr = 0;
 
