@@ -28,6 +28,7 @@ CHECKS := fmt-check clippy doc test test-nginx-debug test-upstream-next lib symb
           nginx-fdfull footprint bench-smoke fuzz-slice soak-smoke sanitize
 
 .PHONY: all help deps lib install uninstall header layout check demo nginx diff-report bench \
+        compat nginx-tests-full \
         fuzz soak $(CHECKS)
 
 all: lib ## Build the C library (target/release/libngx_channel.{a,so})
@@ -90,7 +91,10 @@ header: ## Regenerate include/ngx_channel.h with cbindgen
 NGX_CRATE := nginx-$(shell sed -n '/^name = "nginx-src"/{n;s/.*+\(.*\)"/\1/p;}' Cargo.lock)
 TREE      ?= $(NGX_CRATE)
 NGX       := target/nginx/$(TREE)
-NGX_FLAGS ?= --with-poll_module --with-select_module
+# every build: the event methods the tests switch between, and the modules
+# nginx's own test suite needs for its reload and shutdown tests
+NGX_FLAGS ?= --with-poll_module --with-select_module --with-stream --with-mail \
+             --with-http_v2_module
 VARIANTS  := stock-debug ours-debug stock-plain ours-plain ours-upstream ours-stripped ours-ccopt
 
 flags.stock-debug   := --with-debug
@@ -111,16 +115,27 @@ ours_deps  = $(if $(findstring ours,$(call variant_of,$(1))),addon/config addon/
 NGX_MAKE   := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -j$(NPROC)
 
 .SECONDEXPANSION:
-.PRECIOUS: target/trees/%/origin target/nginx/%/objs/Makefile target/nginx/%/binary
+.PRECIOUS: target/trees/%/origin target/nginx/%.flags target/nginx/%/objs/Makefile target/nginx/%/binary
+.PHONY: FORCE
 
 target/trees/%/origin: scripts/nginx-fetch.sh $$(if $$(filter $(NGX_CRATE),$$*),Cargo.lock)
 	scripts/nginx-fetch.sh $* target/trees/$*
 
-target/nginx/%/objs/Makefile: target/trees/$$(call tree_of,$$*)/origin \
-        scripts/nginx-configure.sh $$(call ours_deps,$$*)
-	NGX_CHANNEL_FEATURES=$(features.$(call variant_of,$*)) scripts/nginx-configure.sh \
-	    target/trees/$(call tree_of,$*)/src target/nginx/$* \
-	    $(flags.$(call variant_of,$*)) $(NGX_FLAGS)
+# A build's configure flags (line 1) and Cargo features (line 2): its
+# variant's, NGX_FLAGS, and the tree's own (target/trees/T/extra-flags,
+# which make compat writes when stock does not build without it, and
+# .../features, upstream-next for a tree with nginx's fd-table fix).
+# Rewritten only when they change: then the build is configured again.
+target/nginx/%.flags: target/trees/$$(call tree_of,$$*)/origin FORCE
+	@mkdir -p $(@D)
+	@{ echo $(flags.$(notdir $*)) $(NGX_FLAGS) $$(cat target/trees/$(call tree_of,$*)/extra-flags 2>/dev/null); \
+	   echo $(if $(findstring ours,$(notdir $*)),$$(cat target/trees/$(call tree_of,$*)/features) $(features.$(notdir $*))); \
+	 } >$@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+target/nginx/%/objs/Makefile: target/nginx/%.flags scripts/nginx-configure.sh $$(call ours_deps,$$*)
+	NGX_CHANNEL_FEATURES="$$(sed -n 2p $<)" scripts/nginx-configure.sh \
+	    target/trees/$(call tree_of,$*)/src target/nginx/$* $$(sed -n 1p $<)
 
 target/nginx/%/binary: target/nginx/%/objs/Makefile $$(call ours_deps,$$*)
 	@echo "building nginx in target/nginx/$*"
@@ -300,6 +315,31 @@ nginx-fdfull: $(NGX)/stock-debug/binary $(NGX)/ours-debug/binary $(NGX)/ours-ups
 footprint: $(foreach v,stock-debug ours-debug stock-plain ours-plain,$(NGX)/$(v)/binary) ## nginx text size and exported symbols, stock vs ours
 	scripts/footprint.sh $(NGX)/stock-plain/binary $(NGX)/ours-plain/binary
 	scripts/footprint.sh $(NGX)/stock-debug/binary $(NGX)/ours-debug/binary
+
+# ---- nginx's own test suite, every nginx tree ----------------------------
+# NGINX_TESTS: nginx's test suite (nginx-tests), a tarball or a directory;
+# NGINX_TESTS_2022: the suite as of 2022, for nginx older than 1.19.5 (the
+# later suite starts nginx with -e).  .ci/run passes both.  NGX_TREES: where
+# make compat finds more nginx trees (see scripts/nginx-fetch.sh).
+
+NGINX_TESTS      ?=
+NGINX_TESTS_2022 ?=
+SUITE_current     = $(NGINX_TESTS)
+SUITE_2022        = $(NGINX_TESTS_2022)
+
+target/nginx-tests/%/README: $$(SUITE_$$*)
+	@test -n "$(SUITE_$*)" || { echo "nginx's test suite: set NGINX_TESTS$(if $(filter 2022,$*),_2022) (tarball or directory)"; exit 1; }
+	rm -rf $(@D) && mkdir -p $(@D)
+	if [ -d "$(SUITE_$*)" ]; then cp -R "$(SUITE_$*)"/. $(@D); \
+	else tar xzf "$(SUITE_$*)" -C $(@D) --strip-components=1; fi
+	touch $@
+
+nginx-tests-full: $(NGX)/stock-debug/binary $(NGX)/ours-debug/binary target/nginx-tests/current/README $(VENV)/bin/pytest ## nginx's whole test suite on TREE: stock and ours, per file the same
+	timeout 2400 $(PYTEST) tests/nginx/test_nginx_suite.py --nginx-root=$(NGX) \
+	    --suite=target/nginx-tests/current --suite-files=all
+
+compat: deps $(VENV)/bin/pytest ## Every nginx tree, stock vs ours (NGX_TREES, NGINX_TESTS): writes docs/COMPAT.md
+	timeout 3600 $(PYTHON) scripts/compat.py $(COMPAT_TREES)
 
 # ---- benchmarks ----------------------------------------------------------
 

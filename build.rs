@@ -83,6 +83,12 @@ const LAYOUT: &[(&str, &str, &str, bool)] = &[
     ("LOG_ALERT", "usize", "`NGX_LOG_ALERT`", false),
     ("LOG_DEBUG", "usize", "`NGX_LOG_DEBUG`", false),
     ("LOG_DEBUG_CORE", "usize", "`NGX_LOG_DEBUG_CORE`", true),
+    (
+        "LOG_SRC_FILE",
+        "bool",
+        "Whether `ngx_log_error_core` takes the caller's source file name after the log (Angie)",
+        false,
+    ),
 ];
 
 fn main() {
@@ -330,7 +336,7 @@ fn measure(tree: &NginxTree) -> Measured {
 /// The defaults as -DEXP_NAME=value flags, for a cross build's probe.
 fn expected_values() -> Vec<String> {
     use defaults::*;
-    let values: [(&str, i128); 17] = [
+    let values: [(&str, i128); 18] = [
         ("LOG_LEVEL", LOG_LEVEL as i128),
         ("CYCLE_POOL", CYCLE_POOL as i128),
         ("CYCLE_LOG", CYCLE_LOG as i128),
@@ -348,6 +354,7 @@ fn expected_values() -> Vec<String> {
         ("LOG_ALERT", LOG_ALERT as i128),
         ("LOG_DEBUG", LOG_DEBUG as i128),
         ("LOG_DEBUG_CORE", LOG_DEBUG_CORE as i128),
+        ("LOG_SRC_FILE", LOG_SRC_FILE as i128),
     ];
     values
         .iter()
@@ -369,10 +376,10 @@ fn layout_text(version: &str, value: impl Fn(&str) -> i128) -> String {
     );
     for (name, ty, doc, hex) in LAYOUT {
         let v = value(name);
-        let v = if *hex {
-            format!("{v:#x}")
-        } else {
-            v.to_string()
+        let v = match (*ty, *hex) {
+            ("bool", _) => (v != 0).to_string(),
+            (_, true) => format!("{v:#x}"),
+            _ => v.to_string(),
         };
         s += &format!("\n/// {doc}.\npub(crate) const {name}: {ty} = {v};\n");
     }

@@ -1,10 +1,16 @@
 #!/bin/sh
 # usage: nginx-fetch.sh TREE DIR
 # Puts the pristine source of the nginx tree named TREE in DIR/src (builds
-# copy it: it is never configured in place), then writes DIR/origin, one
-# line saying where it came from (make's target: written last).
+# copy it: it is never configured in place), then describes it in
+# DIR/origin (make's target: written last): where it came from, its
+# version, its ngx_channel.c, and which read path that file has; and in
+# DIR/features the Cargo features ours is built with for it (upstream-next
+# for an ngx_channel.c with nginx's fd-table fix, PR 1662).
 #   nginx-X.Y.Z, where X.Y.Z is the nginx of the nginx-src crate pinned in
 #     Cargo.lock: from cargo's registry (cargo downloads it on first use);
+#   debian-SUITE (bookworm, trixie, sid, ...): Debian's nginx source
+#     package of that suite, Debian's patches applied
+#     (scripts/debian-source.py, through a private apt configuration);
 #   any other name: NAME.tar.gz (one top-level folder) or a source
 #     directory NAME, in one of the directories of NGX_TREES (a
 #     space-separated list; an entry may also name a tarball or directory
@@ -43,7 +49,12 @@ find_tree() {
 rm -rf "$dir"
 mkdir -p "$dir"
 set -- $(crate_tree)
-if [ "$tree" = "nginx-$1" ]; then
+if [ "${tree#debian-}" != "$tree" ]; then
+    mkdir "$dir/unpack"
+    origin=$("$top/scripts/debian-source.py" "${tree#debian-}" "$dir/unpack")
+    mv "$dir"/unpack/nginx-*/ "$dir/src"
+    rm -rf "$dir/unpack"
+elif [ "$tree" = "nginx-$1" ]; then
     cp -R "$2/nginx" "$dir/src"
     origin="crate nginx-src $(basename "$2" | sed 's/^nginx-src-//') (cargo registry)"
 elif found=$(find_tree); then
@@ -53,11 +64,11 @@ elif found=$(find_tree); then
         tar xzf "$found" -C "$dir/unpack"
         mv "$dir/unpack"/* "$dir/src"
         rmdir "$dir/unpack"
-        origin="$found, sha256 $(sha256sum "$found" | cut -d' ' -f1)"
+        origin="$(basename "$found"), sha256 $(sha256sum "$found" | cut -d' ' -f1)"
         ;;
     *)
         cp -R "$found" "$dir/src"
-        origin="directory $found"
+        origin="source directory $(basename "$found")"
         ;;
     esac
 else
@@ -67,4 +78,25 @@ else
 fi
 [ -f "$dir/src/src/core/nginx.h" ] ||
     { echo "nginx-fetch.sh: $tree has no src/core/nginx.h: not an nginx tree" >&2; exit 1; }
-echo "$origin" >"$dir/origin"
+
+channel=$dir/src/src/os/unix/ngx_channel.c
+define() { sed -n "s/^#define $1 *\"\(.*\)\"/\1/p" "$2" 2>/dev/null | head -1; }
+version="nginx $(define NGINX_VERSION "$dir/src/src/core/nginx.h")"
+name=$(define NGINX_NAME "$dir/src/src/core/nginx.h")
+[ -n "$name" ] && [ "$name" != nginx ] && version="$name ${version#nginx }"
+angie=$(define ANGIE_VERSION "$dir/src/src/core/angie.h")
+[ -n "$angie" ] && version="Angie $angie (${version})"
+# nginx's fd-table fix (PR 1662) makes EMSGSIZE/EMFILE skip a message
+if grep -q NGX_EMSGSIZE "$channel"; then
+    read_path=upstream-next
+    echo upstream-next >"$dir/features"
+else
+    read_path="nginx 1.28 (before the fd-table fix)"
+    : >"$dir/features"
+fi
+{
+    echo "origin: $origin"
+    echo "version: $version"
+    echo "ngx_channel.c: sha256 $(sha256sum "$channel" | cut -d' ' -f1)"
+    echo "read path: $read_path"
+} >"$dir/origin"

@@ -57,3 +57,6 @@ pub(crate) const LOG_DEBUG: usize = 8;
 
 /// `NGX_LOG_DEBUG_CORE`.
 pub(crate) const LOG_DEBUG_CORE: usize = 0x10;
+
+/// Whether `ngx_log_error_core` takes the caller's source file name after the log (Angie).
+pub(crate) const LOG_SRC_FILE: bool = false;

@@ -6,8 +6,9 @@
  * build.rs turns them into the library's layout.rs.
  *
  * What cannot differ without breaking nginx's own ABI with its modules (the
- * message, the return values, the commands: CONTRACT B1, B6) is asserted
- * here instead: a difference fails the build.
+ * message, the return values, the commands: CONTRACT B1, B6), and the
+ * types of the nginx functions the bridge calls, are asserted here instead:
+ * a difference fails the build.
  *
  * Built with -DNGX_CHANNEL_EXPECT and EXP_* values (a cross build, which
  * cannot run it), it only asserts that the offsets and constants are those
@@ -42,6 +43,43 @@ ABI(NGX_CMD_OPEN_CHANNEL == 1 && NGX_CMD_CLOSE_CHANNEL == 2
     "NGX_CMD_*");
 
 
+/*
+ * The nginx functions and data the bridge calls or reads, with the types
+ * it calls and reads them with.  ngx_log_error_core has two forms: nginx's
+ * (level, log, err, fmt, ...) and Angie's, which takes the caller's source
+ * file name after the log (LOG_SRC_FILE below).
+ */
+
+#define SAME_TYPE(x, type)  __builtin_types_compatible_p(__typeof__(x), type)
+
+#define LOG_CORE_NGINX                                                       \
+    void (ngx_uint_t, ngx_log_t *, ngx_err_t, const char *, ...)
+#define LOG_CORE_SRC_FILE                                                    \
+    void (ngx_uint_t, ngx_log_t *, const char *, ngx_err_t, const char *, ...)
+
+#define BRIDGE(expr, what)                                                   \
+    _Static_assert(expr, "nginx's " what " is not of a type the nginx "      \
+                   "bridge of ngx-channel knows (src/nginx/mod.rs)")
+
+BRIDGE(SAME_TYPE(ngx_log_error_core, LOG_CORE_NGINX)
+       || SAME_TYPE(ngx_log_error_core, LOG_CORE_SRC_FILE),
+       "ngx_log_error_core");
+BRIDGE(SAME_TYPE(ngx_get_connection,
+                 ngx_connection_t *(ngx_socket_t, ngx_log_t *)),
+       "ngx_get_connection");
+BRIDGE(SAME_TYPE(ngx_free_connection, void (ngx_connection_t *)),
+       "ngx_free_connection");
+BRIDGE(SAME_TYPE(ngx_event_actions.add,
+                 ngx_int_t (*)(ngx_event_t *, ngx_int_t, ngx_uint_t)),
+       "ngx_event_actions_t.add");
+BRIDGE(SAME_TYPE(ngx_event_actions.add_conn,
+                 ngx_int_t (*)(ngx_connection_t *)),
+       "ngx_event_actions_t.add_conn");
+BRIDGE(SAME_TYPE(ngx_event_flags, ngx_uint_t), "ngx_event_flags");
+BRIDGE(SAME_TYPE(((ngx_log_t *) 0)->log_level, ngx_uint_t),
+       "ngx_log_t.log_level");
+
+
 /* name, value: every offset and constant the bridge uses */
 
 #define LAYOUT(X)                                                            \
@@ -59,7 +97,8 @@ ABI(NGX_CMD_OPEN_CHANNEL == 1 && NGX_CMD_CLOSE_CHANNEL == 2
     X(USE_EPOLL_EVENT, NGX_USE_EPOLL_EVENT)                                  \
     X(LOG_ALERT, NGX_LOG_ALERT)                                              \
     X(LOG_DEBUG, NGX_LOG_DEBUG)                                              \
-    X(LOG_DEBUG_CORE, NGX_LOG_DEBUG_CORE)
+    X(LOG_DEBUG_CORE, NGX_LOG_DEBUG_CORE)                                    \
+    X(LOG_SRC_FILE, SAME_TYPE(ngx_log_error_core, LOG_CORE_SRC_FILE))
 
 
 #if (NGX_CHANNEL_EXPECT)

@@ -13,6 +13,7 @@ pub(crate) mod layout {
 }
 
 use core::ffi::{c_char, CStr};
+use core::mem::transmute;
 use core::ptr;
 
 use libc::c_int;
@@ -27,7 +28,12 @@ use crate::wire::{errno, set_errno};
 /// only then does the one debug line exist (CONTRACT L2).
 pub(crate) const DEBUG: bool = cfg!(ngx_channel_debug);
 
+/// nginx's `ngx_log_error_core(level, log, err, fmt, ...)`.
 type LogErrorCore = unsafe extern "C" fn(ngx_uint_t, *mut ngx_log_t, ngx_err_t, *const c_char, ...);
+/// Angie's, with the caller's source file name after the log
+/// (`layout::LOG_SRC_FILE`).
+type LogErrorCoreSrcFile =
+    unsafe extern "C" fn(ngx_uint_t, *mut ngx_log_t, *const c_char, ngx_err_t, *const c_char, ...);
 type GetConnection = unsafe extern "C" fn(c_int, *mut ngx_log_t) -> *mut u8;
 type FreeConnection = unsafe extern "C" fn(*mut u8);
 type AddEvent = unsafe extern "C" fn(*mut ngx_event_t, ngx_int_t, ngx_uint_t) -> ngx_int_t;
@@ -35,7 +41,7 @@ type AddConn = unsafe extern "C" fn(*mut u8) -> ngx_int_t;
 
 extern "C" {
     // weak.c: the addresses of nginx's symbols, NULL where nginx is absent.
-    static ngx_channel_rs_log_error_core: Option<LogErrorCore>;
+    static ngx_channel_rs_log_error_core: Option<unsafe extern "C" fn()>;
     static ngx_channel_rs_get_connection: Option<GetConnection>;
     static ngx_channel_rs_free_connection: Option<FreeConnection>;
     static ngx_channel_rs_event_actions: *const u8;
@@ -145,14 +151,36 @@ unsafe fn emit(level: ngx_uint_t, log: *mut ngx_log_t, err: ngx_err_t, line: Lin
     match unsafe { ngx_channel_rs_log_error_core } {
         Some(core) => {
             let fmt = line.format().as_ptr();
-            // SAFETY: core is nginx's ngx_log_error_core; each format gets
-            // the arguments its conversions name (%z: ssize_t, %d: int).
-            unsafe {
-                match line {
-                    Line::NotEnoughData(n) => core(level, log, err, fmt, n),
-                    Line::InvalidAncillary(l, t) => core(level, log, err, fmt, l, t),
-                    _ => core(level, log, err, fmt),
-                }
+            // The form of ngx_log_error_core this nginx has (build.rs
+            // checked that it has one of the two), with the line's
+            // arguments after the format.
+            macro_rules! call {
+                ($($arg:expr),*) => {
+                    if layout::LOG_SRC_FILE {
+                        // SAFETY: build.rs found this nginx's
+                        // ngx_log_error_core to be of this type.
+                        let core: LogErrorCoreSrcFile = unsafe { transmute(core) };
+                        // what nginx's own ngx_channel.c passes for it
+                        let file = c"ngx_channel.c".as_ptr();
+                        // SAFETY: nginx's function, with a valid log (the
+                        // caller's contract) and the format's arguments.
+                        unsafe { core(level, log, file, err, fmt $(, $arg)*) }
+                    } else {
+                        // SAFETY: build.rs found this nginx's
+                        // ngx_log_error_core to be of this type.
+                        let core: LogErrorCore = unsafe { transmute(core) };
+                        // SAFETY: nginx's function, with a valid log (the
+                        // caller's contract) and the format's arguments.
+                        unsafe { core(level, log, err, fmt $(, $arg)*) }
+                    }
+                };
+            }
+            // each format gets the arguments its conversions name (%z:
+            // ssize_t, %d: int)
+            match line {
+                Line::NotEnoughData(n) => call!(n),
+                Line::InvalidAncillary(l, t) => call!(l, t),
+                _ => call!(),
             }
         }
         None => fallback::write_line(level, err, line),

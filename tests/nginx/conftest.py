@@ -5,12 +5,14 @@ counts.
 
     pytest tests/nginx --nginx-root=target/nginx/TREE
         [--flavours=debug,plain] [--uses=epoll,poll,select] [--workers=4]
+        [--suite=DIR --suite-files=subset|all]   (test_nginx_suite.py)
 
 target/nginx/TREE/VARIANT/binary are the builds (`make nginx`): stock-*
 with nginx's own ngx_channel.c, ours-* with ngx-channel, each --with-debug
 (debug) or not (plain), and ours-upstream (--with-debug, upstream-next).
 """
 
+import json
 import os
 import signal
 
@@ -29,6 +31,11 @@ def pytest_addoption(parser):
                 help="builds to run: debug (--with-debug), plain")
     g.addoption("--uses", default="epoll,poll,select", help="event methods to run")
     g.addoption("--workers", type=int, default=4)
+    g.addoption("--suite", help="nginx's test suite (nginx-tests), extracted")
+    g.addoption("--suite-files", default="subset",
+                help="subset (test_nginx_suite.SUBSET), all, or a,b,c.t")
+    g.addoption("--suite-jobs", type=int, default=4, help="files run at a time")
+    g.addoption("--results", help="write the results as JSON here (make compat)")
 
 
 def pytest_configure(config):
@@ -84,8 +91,9 @@ def workers(pytestconfig):
 
 
 @pytest.fixture(scope="session")
-def scenarios(binary, workers):
-    """scenarios(impl, flavour, use): that build's scenario run, made once."""
+def scenarios(binary, workers, pytestconfig):
+    """scenarios(impl, flavour, use): that build's scenario run, made once.
+    With --results, what each run counted goes there as JSON at the end."""
     runs = {}
 
     def run(impl, flavour, use):
@@ -94,7 +102,22 @@ def scenarios(binary, workers):
             runs[key] = nginxrun.scenario(binary(f"{impl}-{flavour}"), use, workers,
                                           debug=flavour == "debug")
         return runs[key]
-    return run
+    yield run
+    out = pytestconfig.getoption("results")
+    if out and runs:
+        with open(out, "w") as f:
+            json.dump({"-".join(k): summary(r) for k, r in runs.items()}, f, indent=1)
+
+
+def summary(run):
+    """What the matrix shows of a scenario run."""
+    if run.error:
+        return {"error": run.error}
+    t = run.total
+    return {"OPEN": t.command("OPEN"), "QUIT": t.command("QUIT"),
+            "REOPEN": t.command("REOPEN"), "CLOSE": t.command("CLOSE"),
+            "exits": len(t.exit_codes), "alerts": len(t.alerts),
+            "left_running": run.left_running}
 
 
 @pytest.fixture(autouse=True)
