@@ -220,8 +220,8 @@ test: ## cargo test: unit tests over socketpairs, with nginx test doubles
 test-nginx-debug: ## cargo test as built for an nginx configured --with-debug
 	$(CARGO) test --features nginx-debug --lib
 
-test-upstream-next: ## The upstream-next feature's read path (nginx >= 1.31.5)
-	$(CARGO) test --features upstream-next --lib tests::upstream
+test-upstream-next: ## cargo test with nginx >= 1.31.5's read path (upstream-next)
+	$(CARGO) test --features upstream-next --lib
 
 symbols: lib ## The .so and .a export the four functions only, no panic path
 	scripts/check-symbols.sh $(RELEASE)
@@ -262,26 +262,45 @@ SANITIZE     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-saniti
 VALGRIND     := valgrind -q --error-exitcode=1 --child-silent-after-fork=yes \
                 --suppressions=$(CURDIR)/c_tests/diff/valgrind.supp
 
+# the harness wraps recvmsg() (c_tests/diff/inject.c), and is told which
+# read path ours was built with (the build's features, .flags line 2)
+HARNESS_LDFLAGS = -Wl,--wrap=recvmsg
+harness_cflags  = $$(sed -n 2p target/nginx/$*.flags | grep -q upstream-next && \
+                    echo -DNGX_CHANNEL_UPSTREAM_NEXT=1)
+
 target/harness/%/harness: target/nginx/%/binary $(HARNESS_SRCS) $(wildcard c_tests/diff/*.h) \
         scripts/nginx-program.sh
 	@mkdir -p $(@D)
-	scripts/nginx-program.sh target/nginx/$* $@ $(HARNESS_SRCS)
+	PROGRAM_LDFLAGS="$(HARNESS_LDFLAGS)" PROGRAM_CFLAGS="$(harness_cflags)" \
+	    scripts/nginx-program.sh target/nginx/$* $@ $(HARNESS_SRCS)
 
 target/harness/%/asan/harness: target/nginx/%/binary $(HARNESS_SRCS) \
         $(wildcard c_tests/diff/*.h) scripts/nginx-program.sh
 	@mkdir -p $(@D)
-	PROGRAM_CFLAGS="$(SANITIZE)" scripts/nginx-program.sh target/nginx/$* $@ $(HARNESS_SRCS)
+	PROGRAM_LDFLAGS="$(HARNESS_LDFLAGS)" PROGRAM_CFLAGS="$(harness_cflags) $(SANITIZE)" \
+	    scripts/nginx-program.sh target/nginx/$* $@ $(HARNESS_SRCS)
 
-HARNESSES = target/harness/$(TREE)/ours-plain target/harness/$(TREE)/ours-debug
+# Three configurations: TREE's plain and --with-debug builds against its
+# own ngx_channel.c, and ours with upstream-next against nginx's own fixed
+# ngx_channel.c (UPSTREAM_TREE, nginx's commit c650b3ec5, in NGX_TREES: the
+# features file of that tree selects upstream-next for its ours builds).
+UPSTREAM_TREE ?= nginx-pr1662
+UPSTREAM_SRC  := $(firstword $(wildcard $(addsuffix /$(UPSTREAM_TREE).tar.gz,$(NGX_TREES)) \
+                   $(addsuffix /$(UPSTREAM_TREE)/src/core/nginx.h,$(NGX_TREES))))
+HARNESSES     := target/harness/$(TREE)/ours-plain target/harness/$(TREE)/ours-debug \
+                 $(if $(UPSTREAM_SRC),target/harness/$(UPSTREAM_TREE)/ours-debug \
+                    target/harness/$(UPSTREAM_TREE)/ours-plain)
+UPSTREAM_NOTE := $(if $(UPSTREAM_SRC),,echo "ours with upstream-next against nginx's \
+    own fix: not run: no $(UPSTREAM_TREE) tree in NGX_TREES ($(or $(NGX_TREES),unset))" &&)
 
-diff: $(addsuffix /harness,$(HARNESSES)) ## Differential harness: nginx's C vs ours, case by case, plain and --with-debug
-	$(foreach h,$^,$(h) &&) true
+diff: $(addsuffix /harness,$(HARNESSES)) ## Differential harness, case by case: TREE plain and --with-debug, upstream-next vs nginx's fix
+	$(UPSTREAM_NOTE) $(foreach h,$^,$(h) &&) true
 
 diff-valgrind: $(addsuffix /harness,$(HARNESSES)) ## The harness under valgrind memcheck (nginx's H1 read suppressed)
-	$(foreach h,$^,HARNESS_VALGRIND=1 $(VALGRIND) $(h) &&) true
+	$(UPSTREAM_NOTE) $(foreach h,$^,HARNESS_VALGRIND=1 $(VALGRIND) $(h) &&) true
 
 diff-asan: $(addsuffix /asan/harness,$(HARNESSES)) ## The harness built with -fsanitize=address,undefined
-	$(foreach h,$^,ASAN_OPTIONS=handle_segv=0 $(h) &&) true
+	$(UPSTREAM_NOTE) $(foreach h,$^,ASAN_OPTIONS=handle_segv=0 $(h) &&) true
 
 diff-report: $(addsuffix /harness,$(HARNESSES)) ## Every harness observation, nginx's C beside ours
 	$(foreach h,$^,$(h) -v &&) true
@@ -309,8 +328,9 @@ nginx-scenarios: $(foreach v,stock-debug ours-debug stock-plain ours-plain,$(NGX
 nginx-load: $(NGX)/stock-plain/binary $(NGX)/ours-plain/binary $(VENV)/bin/pytest ## 50 reloads and worker kills under HTTP load, stock vs ours
 	timeout 600 $(PYTEST) tests/nginx/test_load.py --nginx-root=$(NGX)
 
-nginx-fdfull: $(NGX)/stock-debug/binary $(NGX)/ours-debug/binary $(NGX)/ours-upstream/binary $(VENV)/bin/pytest ## A reload into full fd tables: stock = ours; upstream-next exits cleanly
-	timeout 600 $(PYTEST) tests/nginx/test_fdfull.py --nginx-root=$(NGX)
+nginx-fdfull: $(NGX)/stock-debug/binary $(NGX)/ours-debug/binary $(NGX)/ours-upstream/binary $(VENV)/bin/pytest $(if $(UPSTREAM_SRC),$(foreach v,stock-debug ours-debug ours-upstream,target/nginx/$(UPSTREAM_TREE)/$(v)/binary)) ## A reload into full fd tables: ours = stock; with nginx's fix the old workers exit
+	$(UPSTREAM_NOTE) timeout 600 $(PYTEST) tests/nginx/test_fdfull.py --nginx-root=$(NGX)
+	$(if $(UPSTREAM_SRC),timeout 600 $(PYTEST) tests/nginx/test_fdfull.py --nginx-root=target/nginx/$(UPSTREAM_TREE))
 
 footprint: $(foreach v,stock-debug ours-debug stock-plain ours-plain,$(NGX)/$(v)/binary) ## nginx text size and exported symbols, stock vs ours
 	scripts/footprint.sh $(NGX)/stock-plain/binary $(NGX)/ours-plain/binary

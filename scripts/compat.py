@@ -403,8 +403,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("trees", nargs="*")
     ap.add_argument("--out", default=os.path.join(TOP, "docs", "COMPAT.md"))
-    ap.add_argument("--full-suite", default=None,
-                    help="the tree whose whole nginx-tests run (default: none)")
+    ap.add_argument("--full-suite", default=crate_tree(),
+                    help="the tree whose whole nginx-tests run too (default: nginx-src's)")
     args = ap.parse_args()
     names = args.trees or found_trees()
     suites = {}

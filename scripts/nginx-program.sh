@@ -2,8 +2,8 @@
 # usage: nginx-program.sh BUILD OUT SRC...
 # Builds the program OUT from the C files SRC, compiled with nginx's own
 # CFLAGS and include flags (plus PROGRAM_CFLAGS, e.g. sanitizers: for these
-# files and the link only) against BUILD, an nginx configured and built
-# with the addon, and links it with
+# files and the link only; PROGRAM_LDFLAGS for the link) against BUILD, an
+# nginx configured and built with the addon, and links it with
 #  - nginx's real objects from BUILD (nginx.o with main renamed, as it
 #    defines ngx_core_module and friends; the addon left out ngx_channel.o),
 #  - nginx's own src/os/unix/ngx_channel.c from BUILD compiled with ref_
@@ -39,5 +39,5 @@ cc $cflags $incs -Dngx_write_channel=ref_ngx_write_channel \
 objcopy --redefine-sym main=nginx_main objs/src/core/nginx.o "$dir/nginx_nomain.o"
 nginx_objs=$(find objs/src -name '*.o' ! -name nginx.o | sort)
 # shellcheck disable=SC2086
-cc ${PROGRAM_CFLAGS:-} -o "$dir/$(basename "$out")" $objs "$dir/ref_ngx_channel.o" \
+cc ${PROGRAM_CFLAGS:-} ${PROGRAM_LDFLAGS:-} -o "$dir/$(basename "$out")" $objs "$dir/ref_ngx_channel.o" \
     "$dir/nginx_nomain.o" $nginx_objs objs/ngx_modules.o "$lib" $libs

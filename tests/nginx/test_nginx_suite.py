@@ -9,8 +9,10 @@ same result on both.
 Each file runs as nginx-tests runs it (perl, TEST_NGINX_BINARY; as root
 with TEST_NGINX_GLOBALS="user root;"); its TAP output is summed up: the
 plan or the reason it skipped itself, tests ok, failed (not ok without
-TODO), skipped.  A file whose results differ is run once more on both
-(nginx-tests has timing-sensitive files) and the retry is reported.  The
+TODO), skipped.  Files run several at a time; a file whose results differ
+is run once more on both, one run at a time (nginx-tests has files that
+are timing-sensitive or need port ranges no other test holds), and the
+retry is reported.  The
 suite's nginx listen on 127.0.0.1 only; each file stops its nginx itself.
 """
 
@@ -115,17 +117,18 @@ def suite_results(pytestconfig, binary):
     names = files_asked(pytestconfig)
     jobs = pytestconfig.getoption("suite_jobs")
 
-    def run_all(todo):
+    def run_all(todo, jobs):
         with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
             futs = {(n, b): pool.submit(run_file, suite, n, bins[b]) for n in todo for b in bins}
             return {k: f.result() for k, f in futs.items()}
 
-    first = run_all(names)
+    first = run_all(names, jobs)
     results = {n: {"stock": first[n, "stock"], "ours": first[n, "ours"], "retried": False}
                for n in names}
     differ = [n for n in names if results[n]["stock"] != results[n]["ours"]]
     if differ:
-        again = run_all(differ)
+        # one file at a time: some need port ranges that others hold
+        again = run_all(differ, 1)
         for n in differ:
             results[n] = {"stock": again[n, "stock"], "ours": again[n, "ours"],
                           "retried": True, "first": {"stock": first[n, "stock"],
