@@ -122,14 +122,15 @@ target/trees/%/origin: scripts/nginx-fetch.sh $$(if $$(filter $(NGX_CRATE),$$*),
 	scripts/nginx-fetch.sh $* target/trees/$*
 
 # A build's configure flags (line 1) and Cargo features (line 2): its
-# variant's, NGX_FLAGS, and the tree's own (target/trees/T/extra-flags,
-# which make compat writes when stock does not build without it, and
-# .../features, upstream-next for a tree with nginx's fd-table fix).
-# Rewritten only when they change: then the build is configured again.
+# variant's, NGX_FLAGS, and the tree's own extra flags
+# (target/trees/T/extra-flags, which make compat writes when stock does not
+# build without it).  Rewritten only when they change: then the build is
+# configured again.  (The addon adds upstream-next by itself for a tree
+# whose ngx_channel.c has nginx's fd-table fix.)
 target/nginx/%.flags: target/trees/$$(call tree_of,$$*)/origin FORCE
 	@mkdir -p $(@D)
 	@{ echo $(flags.$(notdir $*)) $(NGX_FLAGS) $$(cat target/trees/$(call tree_of,$*)/extra-flags 2>/dev/null); \
-	   echo $(if $(findstring ours,$(notdir $*)),$$(cat target/trees/$(call tree_of,$*)/features) $(features.$(notdir $*))); \
+	   echo $(features.$(notdir $*)); \
 	 } >$@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
@@ -220,7 +221,7 @@ test: ## cargo test: unit tests over socketpairs, with nginx test doubles
 test-nginx-debug: ## cargo test as built for an nginx configured --with-debug
 	$(CARGO) test --features nginx-debug --lib
 
-test-upstream-next: ## cargo test with nginx >= 1.31.5's read path (upstream-next)
+test-upstream-next: ## cargo test with the read path of nginx's fd-table fix (upstream-next)
 	$(CARGO) test --features upstream-next --lib
 
 symbols: lib ## The .so and .a export the four functions only, no panic path
@@ -263,10 +264,10 @@ VALGRIND     := valgrind -q --error-exitcode=1 --child-silent-after-fork=yes \
                 --suppressions=$(CURDIR)/c_tests/diff/valgrind.supp
 
 # the harness wraps recvmsg() (c_tests/diff/inject.c), and is told which
-# read path ours was built with (the build's features, .flags line 2)
+# read path ours was built with (the features the addon gave cargo)
 HARNESS_LDFLAGS = -Wl,--wrap=recvmsg
-harness_cflags  = $$(sed -n 2p target/nginx/$*.flags | grep -q upstream-next && \
-                    echo -DNGX_CHANNEL_UPSTREAM_NEXT=1)
+harness_cflags  = $$(grep -q 'NGX_CHANNEL_FEATURES=".*upstream-next' \
+                    target/nginx/$*/objs/Makefile && echo -DNGX_CHANNEL_UPSTREAM_NEXT=1)
 
 target/harness/%/harness: target/nginx/%/binary $(HARNESS_SRCS) $(wildcard c_tests/diff/*.h) \
         scripts/nginx-program.sh
@@ -283,7 +284,7 @@ target/harness/%/asan/harness: target/nginx/%/binary $(HARNESS_SRCS) \
 # Three configurations: TREE's plain and --with-debug builds against its
 # own ngx_channel.c, and ours with upstream-next against nginx's own fixed
 # ngx_channel.c (UPSTREAM_TREE, nginx's commit c650b3ec5, in NGX_TREES: the
-# features file of that tree selects upstream-next for its ours builds).
+# addon builds ours with upstream-next for it, as that ngx_channel.c reads).
 UPSTREAM_TREE ?= nginx-pr1662
 UPSTREAM_SRC  := $(firstword $(wildcard $(addsuffix /$(UPSTREAM_TREE).tar.gz,$(NGX_TREES)) \
                    $(addsuffix /$(UPSTREAM_TREE)/src/core/nginx.h,$(NGX_TREES))))

@@ -10,10 +10,20 @@ ngx_channel_rs_objs=`cd "$NGX_OBJS" && pwd`
 # the binary this nginx builds: objs/nginx, objs/angie in Angie
 ngx_channel_rs_binary=`sed -n 's/^binary:[ 	]*//p' $NGX_MAKEFILE`
 
-# NGX_CHANNEL_FEATURES at configure time: Cargo features of the library,
-# e.g. NGX_CHANNEL_FEATURES=upstream-next (nginx >= 1.31.5's read path)
-if [ -n "${NGX_CHANNEL_FEATURES:-}" ]; then
-    echo " + ngx-channel features: $NGX_CHANNEL_FEATURES"
+# NGX_CHANNEL_FEATURES at configure time: Cargo features of the library.
+# Ours reads as this tree's own ngx_channel.c does: after nginx's fd-table
+# fix (commit c650b3ec5: EMSGSIZE and EMFILE skip a message), with
+# upstream-next; NGX_CHANNEL_FEATURES=upstream-next selects it for any nginx.
+ngx_channel_rs_features=${NGX_CHANNEL_FEATURES:-}
+if grep NGX_EMSGSIZE src/os/unix/ngx_channel.c >/dev/null 2>&1; then
+    case " $ngx_channel_rs_features " in
+        *" upstream-next "*) ;;
+        *) ngx_channel_rs_features="$ngx_channel_rs_features upstream-next" ;;
+    esac
+fi
+ngx_channel_rs_features=`echo $ngx_channel_rs_features`
+if [ -n "$ngx_channel_rs_features" ]; then
+    echo " + ngx-channel features: $ngx_channel_rs_features"
 fi
 
 cat << END                                                    >> $NGX_MAKEFILE
@@ -23,7 +33,7 @@ cat << END                                                    >> $NGX_MAKEFILE
 $ngx_channel_rs_lib:	ngx_channel_rs_always
 	NGINX_BUILD_DIR="$ngx_channel_rs_objs" \\
 	NGINX_SOURCE_DIR="$ngx_channel_rs_src" \\
-	NGX_CHANNEL_FEATURES="${NGX_CHANNEL_FEATURES:-}" \\
+	NGX_CHANNEL_FEATURES="$ngx_channel_rs_features" \\
 	NGX_CHANNEL_LAYOUT_OUT="$ngx_channel_rs_objs/ngx_channel_rs/layout.rs" \\
 	"$ngx_channel_rs_root/scripts/lean-lib.sh" "$ngx_channel_rs_objs/ngx_channel_rs"
 

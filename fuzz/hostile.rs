@@ -157,7 +157,11 @@ pub(crate) fn run(data: &[u8]) {
             assert_eq!(flags & libc::FD_CLOEXEC, libc::FD_CLOEXEC, "H3 ({s:?})");
             // SAFETY: the handed fd is ours to close.
             unsafe { libc::close(fd_field) };
+        } else if ngx_channel::UPSTREAM_NEXT && !s.passcred {
+            // nothing arrived in the control buffer: U2
+            assert_eq!((rc, fd_field), (n as isize, -1), "U2 ({s:?})");
         } else {
+            // R5, or credentials where the fd should be (R6)
             assert_eq!(rc, -1, "R5/R6 ({s:?})");
         }
     } else {

@@ -3,9 +3,8 @@
 # Puts the pristine source of the nginx tree named TREE in DIR/src (builds
 # copy it: it is never configured in place), then describes it in
 # DIR/origin (make's target: written last): where it came from, its
-# version, its ngx_channel.c, and which read path that file has; and in
-# DIR/features the Cargo features ours is built with for it (upstream-next
-# for an ngx_channel.c with nginx's fd-table fix, PR 1662).
+# version, its ngx_channel.c, and which read path that file has (the addon
+# builds ours with the same one).
 #   nginx-X.Y.Z, where X.Y.Z is the nginx of the nginx-src crate pinned in
 #     Cargo.lock: from cargo's registry (cargo downloads it on first use);
 #   debian-SUITE (bookworm, trixie, sid, ...): Debian's nginx source
@@ -88,11 +87,9 @@ angie=$(define ANGIE_VERSION "$dir/src/src/core/angie.h")
 [ -n "$angie" ] && version="Angie $angie (${version})"
 # nginx's fd-table fix (PR 1662) makes EMSGSIZE/EMFILE skip a message
 if grep -q NGX_EMSGSIZE "$channel"; then
-    read_path=upstream-next
-    echo upstream-next >"$dir/features"
+    read_path="upstream-next (nginx's fd-table fix)"
 else
     read_path="nginx 1.28 (before the fd-table fix)"
-    : >"$dir/features"
 fi
 {
     echo "origin: $origin"

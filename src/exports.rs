@@ -8,10 +8,10 @@ use crate::abi::{
     ngx_channel_t, ngx_cycle_t, ngx_event_handler_pt, ngx_fd_t, ngx_int_t, ngx_log_t, ngx_socket_t,
     NGX_AGAIN, NGX_ERROR, NGX_OK,
 };
-use core::mem::size_of;
 
 use crate::nginx::{self, Line};
 use crate::wire::{self, set_errno, Received, Sent};
+use crate::UPSTREAM_NEXT;
 
 /// Sends `size` bytes of `*ch` over the channel socket `s`, with `ch->fd`
 /// as SCM_RIGHTS ancillary data unless it is -1 (CONTRACT W1-W6).
@@ -78,7 +78,8 @@ pub unsafe extern "C" fn ngx_read_channel(
 }
 
 /// nginx's return value and log line for what `wire::recv` found: nginx
-/// 1.28.3's, or with the `upstream-next` feature nginx >= 1.31.5's.
+/// 1.28.3's, or with the `upstream-next` feature those of nginx's fd-table
+/// fix (CONTRACT U1-U4).
 ///
 /// # Safety
 /// `log` is NULL or a valid `ngx_log_t`; `ch` is writable for `size` bytes
@@ -98,10 +99,9 @@ pub(crate) unsafe fn read_result(
             }
             Received::Again => NGX_AGAIN,
             Received::Failed(err) if UPSTREAM_NEXT && fd_table_full(err) => {
-                // nginx >= 1.31.5: the message is skipped, the channel kept
+                // U1: the message is skipped, the channel kept
                 nginx::alert(log, err, Line::RecvmsgFailed);
-                ch.cast::<u8>()
-                    .write_bytes(0, size.min(size_of::<ngx_channel_t>()));
+                ch.cast::<u8>().write_bytes(0, size);
                 set_errno(err);
                 0
             }
@@ -111,10 +111,8 @@ pub(crate) unsafe fn read_result(
                 NGX_ERROR
             }
             Received::Short(n) => fail(log, 0, Line::NotEnoughData(n)),
-            Received::NoFd { n, flags } | Received::BadControl { n, flags, .. }
-                if UPSTREAM_NEXT =>
-            {
-                // nginx >= 1.31.5: OPEN_CHANNEL without its fd goes on, fd -1
+            Received::NoFd { n, flags } if UPSTREAM_NEXT => {
+                // U2: OPEN_CHANNEL without its fd goes on, with fd -1
                 nginx::alert(log, 0, Line::TooSmallAncillary);
                 (*ch).fd = -1;
                 truncation(log, flags);
@@ -128,17 +126,14 @@ pub(crate) unsafe fn read_result(
     }
 }
 
-/// nginx >= 1.31.5 semantics (CONTRACT U*), opt-in.
-const UPSTREAM_NEXT: bool = cfg!(feature = "upstream-next");
-
 /// The errors with which BSD and Solaris fail `recvmsg()` when no fd slot
 /// is free for SCM_RIGHTS (Linux delivers the message without the fd).
 fn fd_table_full(err: i32) -> bool {
     err == libc::EMSGSIZE || err == libc::EMFILE
 }
 
-/// R9: ALERT "recvmsg() truncated data" for MSG_TRUNC or MSG_CTRUNC (nginx
-/// >= 1.31.5: MSG_TRUNC only, as a missing fd is reported on its own).
+/// R9: ALERT "recvmsg() truncated data" for MSG_TRUNC or MSG_CTRUNC (with
+/// the fd-table fix, U4: MSG_TRUNC only; a missing fd is reported by U2).
 unsafe fn truncation(log: *mut ngx_log_t, flags: i32) {
     let reported = if UPSTREAM_NEXT {
         flags & libc::MSG_TRUNC != 0

@@ -11,6 +11,7 @@ use core::ptr;
 use libc::{c_int, c_void, cmsghdr, iovec, msghdr};
 
 use crate::abi::{ngx_channel_t, NGX_CMD_OPEN_CHANNEL};
+use crate::UPSTREAM_NEXT;
 
 /// `CMSG_LEN(sizeof(int))`: the length of a header carrying one fd.
 pub(crate) const CMSG_LEN_FD: usize = size_of::<cmsghdr>() + size_of::<c_int>();
@@ -251,12 +252,13 @@ pub(crate) unsafe fn recv(s: c_int, data: *mut c_void, len: usize) -> Received {
     if !is_open_channel(data) {
         return control.discard(Received::Message { n, flags });
     }
-    // R5: no header long enough for an fd (H1: only one the kernel wrote,
-    // with the fd's slot, counts)
+    // R5: no header long enough for an fd, as far as the kernel wrote it
+    // (msg_controllen; H1: nothing else is read).  nginx 1.28 also trusts
+    // the header's own length; nginx with the fd-table fix does not (U2).
     let Some(hdr) = control.header_for_fd() else {
         return no_fd(n, flags);
     };
-    if cmsg_len(hdr) < CMSG_LEN_FD {
+    if !UPSTREAM_NEXT && cmsg_len(hdr) < CMSG_LEN_FD {
         return no_fd(n, flags);
     }
     // R6.  Neither R5 nor R6 has an fd to close: the buffer holds one

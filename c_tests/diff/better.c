@@ -29,6 +29,20 @@ expect(int ok, const char *name, const char *detail)
 }
 
 
+/*
+ * What an OPEN_CHANNEL without its fd gives: nginx 1.28's read path fails
+ * (R5); nginx's fd-table fix returns the message with fd -1 (U2).  Either way
+ * deterministically, whatever the stack held (H1).
+ */
+
+#if (NGX_CHANNEL_UPSTREAM_NEXT)
+#define no_fd_result(rc, fd)                                                   \
+    ((rc) == (ngx_int_t) sizeof(ngx_channel_t) && (fd) == -1)
+#else
+#define no_fd_result(rc, fd)  ((rc) == NGX_ERROR)
+#endif
+
+
 /* fills the stack below the caller with a valid-looking cmsg header */
 
 static void __attribute__((noinline))
@@ -74,9 +88,10 @@ h1_open_without_fd(impl_t *ref, impl_t *ours)
             dirty_stack();
         }
 
+        ch.fd = 5;
         rc = ours->read(s[1], &ch, sizeof(ngx_channel_t), &harness_log);
 
-        if (rc != NGX_ERROR
+        if (!no_fd_result(rc, ch.fd)
             || ngx_strstr(o.log, "recvmsg() returned too small ancillary data")
                == NULL)
         {
@@ -88,7 +103,7 @@ h1_open_without_fd(impl_t *ref, impl_t *ours)
         close_pair(s);
     }
 
-    expect(ok, "H1_R5_ours_deterministic_without_control_data", detail);
+    expect(ok, "H1_R5_U2_ours_deterministic_without_control_data", detail);
 
     /* the same with a full fd table: the kernel drops the fd (MSG_CTRUNC) */
 
@@ -98,13 +113,13 @@ h1_open_without_fd(impl_t *ref, impl_t *ours)
     dirty_stack();
 
     if (full_fd_table_case(ours, &o)) {
-        ok = o.rc == NGX_ERROR && fds_leaked() == 0
+        ok = no_fd_result(o.rc, ((ngx_channel_t *) o.ch)->fd)
+             && fds_leaked() == 0
              && ngx_strstr(o.log,
                            "recvmsg() returned too small ancillary data");
         snprintf(detail, sizeof(detail), "rc=%ld log=%s", (long) o.rc,
                  o.log);
-        expect(ok, "H1_R5_ours_full_fd_table_open_channel_is_an_error",
-               detail);
+        expect(ok, "H1_R5_U2_ours_full_fd_table_open_channel_no_fd", detail);
 
     } else {
         (void) fds_leaked();

@@ -21,6 +21,8 @@ void traced_write(impl_t *impl, obs_t *o, int s, ngx_channel_t *ch,
     size_t size);
 void traced_read(impl_t *impl, obs_t *o, int s, ngx_channel_t *ch,
     size_t size);
+void inject_errno(int err);
+void inject_control(void *data, size_t len);
 
 
 #endif /* _UTIL_H_INCLUDED_ */
