@@ -25,10 +25,10 @@ LIB_SRCS := Cargo.toml Cargo.lock build.rs cbindgen.toml scripts/lean-lib.sh \
 CHECKS := fmt-check clippy doc test test-nginx-debug test-upstream-next lib symbols \
           header-fresh header-compile c-tests examples install-test layout-fresh nginx-layout \
           diff diff-valgrind diff-asan nginx-guard nginx-scenarios nginx-load \
-          nginx-fdfull footprint bench-smoke fuzz-slice soak-smoke sanitize
+          nginx-fdfull footprint dist-test bench-smoke fuzz-slice soak-smoke sanitize
 
 .PHONY: all help deps lib install uninstall header layout check demo nginx diff-report bench \
-        compat nginx-tests-full \
+        compat nginx-tests-full dist dist-test deb deb-test \
         fuzz soak $(CHECKS)
 
 all: lib ## Build the C library (target/release/libngx_channel.{a,so})
@@ -88,7 +88,8 @@ header: ## Regenerate include/ngx_channel.h with cbindgen
 # ours-ccopt is ours plain with --with-cc-opt=-DNGX_DEBUG=1: debug code
 # compiled in although configure was not told --with-debug.
 
-NGX_CRATE := nginx-$(shell sed -n '/^name = "nginx-src"/{n;s/.*+\(.*\)"/\1/p;}' Cargo.lock)
+NGX_CRATE := nginx-$(shell sed -n '/^name = "nginx-src"/{n;s/.*+\(.*\)"/\1/p;}' \
+                 tools/nginx-src/Cargo.lock)
 TREE      ?= $(NGX_CRATE)
 NGX       := target/nginx/$(TREE)
 # every build: the event methods the tests switch between, and the modules
@@ -118,7 +119,7 @@ NGX_MAKE   := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -j$(NPROC)
 .PRECIOUS: target/trees/%/origin target/nginx/%.flags target/nginx/%/objs/Makefile target/nginx/%/binary
 .PHONY: FORCE
 
-target/trees/%/origin: scripts/nginx-fetch.sh $$(if $$(filter $(NGX_CRATE),$$*),Cargo.lock)
+target/trees/%/origin: scripts/nginx-fetch.sh $$(if $$(filter $(NGX_CRATE),$$*),tools/nginx-src/Cargo.lock)
 	scripts/nginx-fetch.sh $* target/trees/$*
 
 # A build's configure flags (line 1) and Cargo features (line 2): its
@@ -361,6 +362,25 @@ nginx-tests-full: $(NGX)/stock-debug/binary $(NGX)/ours-debug/binary target/ngin
 
 compat: deps $(VENV)/bin/pytest ## Every nginx tree, stock vs ours (NGX_TREES, NGINX_TESTS): writes docs/COMPAT.md
 	timeout 3600 $(PYTHON) scripts/compat.py $(COMPAT_TREES)
+
+# ---- for packagers: the release tarball, Debian's package ----------------
+
+DIST      := target/dist/ngx-channel-$(VERSION).tar.gz
+DEB_SUITE ?= bookworm
+
+$(DIST): $(wildcard $(shell git ls-files 2>/dev/null)) scripts/dist.sh
+	scripts/dist.sh $(VERSION) target/dist
+
+dist: $(DIST) ## The release tarball: sources, Cargo.lock, header, vendored crates (builds offline)
+
+dist-test: $(DIST) target/trees/$(NGX_CRATE)/origin ## nginx with the addon from the tarball, no network (unshare -n), empty CARGO_HOME
+	timeout 900 scripts/dist-test.sh $(DIST) target/trees/$(NGX_CRATE)/src
+
+deb: deps $(DIST) target/trees/debian-$(DEB_SUITE)/origin ## Debian's nginx package of DEB_SUITE, rebuilt with the addon (offline): target/deb/
+	timeout 2400 scripts/deb-build.sh $(DEB_SUITE) $(CURDIR)/$(DIST) $(CURDIR)/target/deb
+
+deb-test: $(VENV)/bin/pytest ## The rebuilt package beside Debian's own nginx and module packages
+	scripts/deb-test.sh $(DEB_SUITE) target/deb
 
 # ---- benchmarks ----------------------------------------------------------
 

@@ -42,7 +42,7 @@ LEAST_FLAG = "--with-cc-opt=-Wno-error"
 
 
 def crate_tree():
-    lock = open(os.path.join(TOP, "Cargo.lock")).read()
+    lock = open(os.path.join(TOP, "tools", "nginx-src", "Cargo.lock")).read()
     m = re.search(r'name = "nginx-src"\nversion = "[^"]*\+([^"]*)"', lock)
     return f"nginx-{m[1]}"
 
@@ -247,6 +247,10 @@ def suite(t, suites, files):
         summary[b]["passed"] = (len(rs) - summary[b]["absent"] - summary[b]["skipped"]
                                 - summary[b]["failed"])
     summary["differ"] = sum(1 for r in results.values() if r["stock"] != r["ours"])
+    summary["failed_files"] = sorted(
+        n for n, r in results.items()
+        if not r["stock"].get("absent") and r["stock"].get("skip_all") is None
+        and (r["stock"].get("failed") or r["stock"].get("exit") or r["stock"].get("timeout")))
     summary["retried"] = sorted(n for n, r in results.items() if r.get("retried"))
     if summary["differ"] or not ok:
         t.problem(f"nginx-tests ({files}): {summary['differ']} files differ")
@@ -322,9 +326,11 @@ def cell_suite(s):
     def b(x):
         return (f"{x['passed']} passed, {x['skipped']} skipped, {x['failed']} failed"
                 + (f", {x['absent']} not in this suite" if x["absent"] else "") + f" ({x['ok']} ok)")
-    retried = f"; retried: {', '.join(s['retried'])}" if s["retried"] else ""
+    retried = f"; retried alone: {', '.join(s['retried'])}" if s["retried"] else ""
+    failed = (f"; failing with stock (and ours): {', '.join(s['failed_files'])}"
+              if s.get("failed_files") else "")
     return (f"{s['suite']}, {s['files']} files — stock: {b(s['stock'])}; ours: {b(s['ours'])}; "
-            f"**{s['differ']} files differ**{retried}")
+            f"**{s['differ']} files differ**{failed}{retried}")
 
 
 def write_matrix(rows, out, seconds):

@@ -4,8 +4,9 @@
 # with LTO, as staticlib and cdylib only (with an rlib among the crate
 # types cargo skips LTO and the archive keeps every Rust symbol global,
 # which nginx's -Wl,-E would export).  Always --locked: the build uses
-# exactly the crates of Cargo.lock (from the vendored copy in a release
-# tarball, where .cargo/config.toml names it).  Writes
+# exactly the crates of Cargo.lock; --offline where they are vendored
+# (vendor/ of the release tarball, which .cargo/config.toml names), so that
+# a builder without a network builds it.  Writes
 # TARGET_DIR/release/libngx_channel.{a,so} and, beside them,
 # native-static-libs (what the archive needs at link time).
 #   NGINX_BUILD_DIR / NGINX_SOURCE_DIR: a configured nginx (build.rs reads
@@ -16,8 +17,10 @@ dir=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$dir/release"
 cd "$top"
+offline=
+[ -d vendor ] && [ -f .cargo/config.toml ] && offline=--offline
 # shellcheck disable=SC2086
-cargo rustc --locked --release --lib --no-default-features \
+cargo rustc --locked $offline --release --lib --no-default-features \
     ${NGX_CHANNEL_FEATURES:+--features "$NGX_CHANNEL_FEATURES"} \
     --crate-type staticlib --crate-type cdylib --target-dir "$dir" \
     -- --print native-static-libs 2>"$dir/release/lean-build.log" ||

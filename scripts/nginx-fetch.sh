@@ -6,7 +6,8 @@
 # version, its ngx_channel.c, and which read path that file has (the addon
 # builds ours with the same one).
 #   nginx-X.Y.Z, where X.Y.Z is the nginx of the nginx-src crate pinned in
-#     Cargo.lock: from cargo's registry (cargo downloads it on first use);
+#     tools/nginx-src/Cargo.lock: from cargo's registry (cargo downloads it
+#     on first use);
 #   debian-SUITE (bookworm, trixie, sid, ...): Debian's nginx source
 #     package of that suite, Debian's patches applied
 #     (scripts/debian-source.py, through a private apt configuration);
@@ -20,7 +21,7 @@ dir=$2
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 crate_tree() {
-    cargo metadata --format-version 1 --locked --manifest-path "$top/Cargo.toml" |
+    cargo metadata --format-version 1 --locked --manifest-path "$top/tools/nginx-src/Cargo.toml" |
     python3 -c '
 import json, os, sys
 for p in json.load(sys.stdin)["packages"]:

@@ -25,7 +25,7 @@ DEADLINE = 240  # seconds for one test, scenario runs included
 
 def pytest_addoption(parser):
     g = parser.getgroup("nginx")
-    g.addoption("--nginx-root", required=True,
+    g.addoption("--nginx-root",
                 help="target/nginx/TREE, whose VARIANT/binary are the nginx builds")
     g.addoption("--flavours", default="debug,plain",
                 help="builds to run: debug (--with-debug), plain")
@@ -36,6 +36,7 @@ def pytest_addoption(parser):
                 help="subset (test_nginx_suite.SUBSET), all, or a,b,c.t")
     g.addoption("--suite-jobs", type=int, default=4, help="files run at a time")
     g.addoption("--results", help="write the results as JSON here (make compat)")
+    g.addoption("--deb-root", help="target/deb-test: packages unpacked (make deb-test)")
 
 
 def pytest_configure(config):
@@ -78,6 +79,8 @@ def binary(pytestconfig):
     root = pytestconfig.getoption("nginx_root")
 
     def path(variant):
+        if not root:
+            pytest.fail("--nginx-root=target/nginx/TREE is needed")
         p = os.path.join(root, variant, "binary")
         if not os.path.exists(p):
             pytest.fail(f"{p} is missing: build it with make nginx")

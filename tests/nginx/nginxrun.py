@@ -94,7 +94,7 @@ class Nginx:
     """One nginx in a temporary prefix, listening on 127.0.0.1 only."""
 
     def __init__(self, binary, use="epoll", workers=4, debug_log=True,
-                 main_extra="", connections=128):
+                 main_extra="", connections=128, http_extra=""):
         self.binary = os.path.abspath(binary)
         self.workers = workers
         self.dir = tempfile.mkdtemp(prefix="ngx-channel-")
@@ -118,6 +118,7 @@ events {{
 }}
 http {{
     access_log off;
+    {http_extra}
     server {{
         listen 127.0.0.1:{self.port};
         location / {{ return 200 "ok\\n"; }}
@@ -261,12 +262,14 @@ class Scenario:
     error: str = None
 
 
-def scenario(binary, use="epoll", workers=4, debug=True, reloads_under_load=0):
+def scenario(binary, use="epoll", workers=4, debug=True, reloads_under_load=0,
+             main_extra="", http_extra=""):
     """Start, request, reload, reopen, kill -9 of one worker (respawn), an
     optional load phase (reloads and kills under HTTP requests), quit.
     With a debug build it also waits until every worker read every channel
-    message meant for it, so that the counts are exact."""
-    ngx = Nginx(binary, use, workers)
+    message meant for it, so that the counts are exact.  main_extra and
+    http_extra go into the configuration (load_module lines, paths)."""
+    ngx = Nginx(binary, use, workers, main_extra=main_extra, http_extra=http_extra)
     run = Scenario(phases={}, detail={})
     mark = 0
 
