@@ -108,9 +108,10 @@ flags.ours-stripped := --add-module=$(CURDIR)/addon --with-ld-opt=-s
 flags.ours-ccopt    := --add-module=$(CURDIR)/addon --with-cc-opt=-DNGX_DEBUG=1
 tree_of    = $(firstword $(subst /, ,$(1)))
 variant_of = $(notdir $(1))
-# what an ours build depends on beyond the tree
-ours_deps  = $(if $(findstring ours,$(call variant_of,$(1))),addon/config addon/config.make \
-             addon/guard.sh $(LIB_SRCS))
+# what an ours build's configuration depends on beyond the tree, and what
+# its build does (a change in the library relinks nginx, no more)
+ours_conf  = $(if $(findstring ours,$(call variant_of,$(1))),addon/config addon/config.make)
+ours_build = $(if $(findstring ours,$(call variant_of,$(1))),addon/guard.sh $(LIB_SRCS))
 # nginx's own build is a make run of its own, -j as many cores (so that
 # make -n here does not run it)
 NGX_MAKE   := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -j$(NPROC)
@@ -135,11 +136,11 @@ target/nginx/%.flags: target/trees/$$(call tree_of,$$*)/origin FORCE
 	 } >$@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
-target/nginx/%/objs/Makefile: target/nginx/%.flags scripts/nginx-configure.sh $$(call ours_deps,$$*)
+target/nginx/%/objs/Makefile: target/nginx/%.flags scripts/nginx-configure.sh $$(call ours_conf,$$*)
 	NGX_CHANNEL_FEATURES="$$(sed -n 2p $<)" scripts/nginx-configure.sh \
 	    target/trees/$(call tree_of,$*)/src target/nginx/$* $$(sed -n 1p $<)
 
-target/nginx/%/binary: target/nginx/%/objs/Makefile $$(call ours_deps,$$*)
+target/nginx/%/binary: target/nginx/%/objs/Makefile $$(call ours_build,$$*)
 	@echo "building nginx in target/nginx/$*"
 	@$(NGX_MAKE) -C target/nginx/$* -f objs/Makefile >target/nginx/$*/build.log 2>&1 || \
 	    { tail -30 target/nginx/$*/build.log; exit 1; }

@@ -82,57 +82,56 @@ typedef struct {
 } ctl_t;
 
 
+/* an OPEN_CHANNEL whose control data is one header and the int after it,
+   of which the first ctl_len bytes arrive */
+
 static void
-header_without_fd_slot(impl_t *impl, obs_t *o)
+open_with_header(impl_t *impl, obs_t *o, size_t cmsg_len, int level,
+    int type, int data, size_t ctl_len)
 {
     ctl_t  c;
 
+    ngx_memzero(&c, sizeof(ctl_t));
+    c.hdr.cmsg_len = cmsg_len;
+    c.hdr.cmsg_level = level;
+    c.hdr.cmsg_type = type;
+    c.data[0] = data;
+    injected(impl, o, NGX_CMD_OPEN_CHANNEL, 0, &c, ctl_len,
+             sizeof(ngx_channel_t));
+}
+
+
+static void
+header_without_fd_slot(impl_t *impl, obs_t *o)
+{
     /* msg_controllen 16: a header claiming an fd, but not the fd itself */
 
-    ngx_memzero(&c, sizeof(ctl_t));
-    c.hdr.cmsg_len = CMSG_LEN(sizeof(int));
-    c.hdr.cmsg_level = SOL_SOCKET;
-    c.hdr.cmsg_type = SCM_RIGHTS;
-    injected(impl, o, NGX_CMD_OPEN_CHANNEL, 0, &c, sizeof(struct cmsghdr),
-             sizeof(ngx_channel_t));
+    open_with_header(impl, o, CMSG_LEN(sizeof(int)), SOL_SOCKET, SCM_RIGHTS,
+                     0, sizeof(struct cmsghdr));
 }
 
 
 static void
 header_shorter_than_an_fd(impl_t *impl, obs_t *o)
 {
-    ctl_t  c;
-
     /*
      * msg_controllen 24, but a header whose cmsg_len is 16: nginx 1.28
      * trusts cmsg_len (R5), the fd-table fix msg_controllen, and takes
      * the number after the header (999, no open file) as the fd (U2)
      */
 
-    ngx_memzero(&c, sizeof(ctl_t));
-    c.hdr.cmsg_len = CMSG_LEN(0);
-    c.hdr.cmsg_level = SOL_SOCKET;
-    c.hdr.cmsg_type = SCM_RIGHTS;
-    c.data[0] = 999;
-    injected(impl, o, NGX_CMD_OPEN_CHANNEL, 0, &c, sizeof(ctl_t),
-             sizeof(ngx_channel_t));
+    open_with_header(impl, o, CMSG_LEN(0), SOL_SOCKET, SCM_RIGHTS, 999,
+                     sizeof(ctl_t));
 }
 
 
 static void
 other_level_and_type(impl_t *impl, obs_t *o)
 {
-    ctl_t  c;
-
     /* an IP_TTL message where the fd should be: R6 on both read paths */
 
-    ngx_memzero(&c, sizeof(ctl_t));
-    c.hdr.cmsg_len = CMSG_LEN(sizeof(int));
-    c.hdr.cmsg_level = IPPROTO_IP;
-    c.hdr.cmsg_type = IP_TTL;
-    c.data[0] = 64;
-    injected(impl, o, NGX_CMD_OPEN_CHANNEL, 0, &c, sizeof(ctl_t),
-             sizeof(ngx_channel_t));
+    open_with_header(impl, o, CMSG_LEN(sizeof(int)), IPPROTO_IP, IP_TTL, 64,
+                     sizeof(ctl_t));
 }
 
 
