@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """make compat: every nginx tree, stock and ours, side by side.
 
-    compat.py [--out docs/COMPAT.md] [--full-suite TREE] [TREE...]
+    compat.py [--out docs/COMPAT.md] [--full-suite TREE] [--matrix-only] [TREE...]
 
 Trees: those named, or nginx-src's, Debian's (bookworm, trixie, sid) and
 every tarball or tree in NGX_TREES (scripts/nginx-fetch.sh).  For each
@@ -208,6 +208,18 @@ def guard(t):
     return ok
 
 
+def layout(t):
+    """What build.rs measured in this tree (the layout the addon's library
+    uses) against nginx 1.28.3's, the default: the names that differ."""
+    def consts(path):
+        with open(path) as f:
+            return dict(re.findall(r"^pub\(crate\) const (\w+): \w+ = (\S+);", f.read(), re.M))
+    measured = consts(os.path.join(t.root, "ours-debug", "objs", "ngx_channel_rs", "layout.rs"))
+    default = consts(os.path.join(TOP, "src", "nginx", "layout.rs"))
+    return {k: measured.get(k) for k in sorted(set(measured) | set(default))
+            if measured.get(k) != default.get(k)}
+
+
 def footprint(t):
     r = subprocess.run([os.path.join(TOP, "scripts", "footprint.sh"),
                         t.binary("stock-debug"), t.binary("ours-debug")],
@@ -269,6 +281,7 @@ def check(name, suites, oldest_newest, full_suite):
             t.row["harness"] = {f: harness(t, f) for f in flavours}
             t.row["scenario"] = scenario(t, flavours)
             t.row["guard"] = guard(t)
+            t.row["layout"] = layout(t)
             t.row["footprint"] = footprint(t)
             t.row["suite_subset"] = suite(t, suites, "subset")
             if name == full_suite:
@@ -359,8 +372,10 @@ def write_matrix(rows, out, seconds):
                      f"`{r.get('ngx_channel.c', '?').replace('sha256 ', '')[:16]}…` | "
                      f"{r.get('read path', '?')} | {r.get('build', 'not built')} |")
     lines += ["", "## Checks", "",
-              "| tree | harness (debug) | harness (plain) | scenario | guard | footprint (debug) |",
-              "|---|---|---|---|---|---|"]
+              "The layout is what `build.rs` measured in the tree (offsets, the `channel` bit,",
+              "constants, the form of `ngx_log_error_core`) against nginx 1.28.3's.", "",
+              "| tree | layout | harness (debug) | harness (plain) | scenario | guard | footprint (debug) |",
+              "|---|---|---|---|---|---|---|"]
     for r in rows:
         h = r.get("harness", {})
         fp = r.get("footprint") or {}
@@ -368,7 +383,10 @@ def write_matrix(rows, out, seconds):
         exported = (f", exported symbols {fp['exported'][0]} = {fp['exported'][1]}"
                     if fp.get("exported") else "")
         guard = {True: "ours kept, stock removed", False: "**failed**"}.get(r.get("guard"), "not run")
-        lines.append(f"| {r['tree']} | {cell_harness(h.get('debug'))} | "
+        lay = r.get("layout")
+        lay = ("not built" if lay is None else "as 1.28.3's" if not lay else
+               ", ".join(f"`{k}` = {v}" for k, v in lay.items()))
+        lines.append(f"| {r['tree']} | {lay} | {cell_harness(h.get('debug'))} | "
                      f"{cell_harness(h.get('plain')) if 'plain' in h else 'not built (neither oldest nor newest)'} | "
                      f"{cell_scenario(r.get('scenario'), r.get('flavours', []))} | {guard} | "
                      f"{growth}{exported} |")
@@ -409,6 +427,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("trees", nargs="*")
     ap.add_argument("--out", default=os.path.join(TOP, "docs", "COMPAT.md"))
+    ap.add_argument("--matrix-only", action="store_true",
+                    help="rewrite the matrix from the last run's results")
     ap.add_argument("--full-suite", default=crate_tree(),
                     help="the tree whose whole nginx-tests run too (default: nginx-src's)")
     args = ap.parse_args()
@@ -419,10 +439,19 @@ def main():
             if subprocess.run(["make", "--no-print-directory", f"target/nginx-tests/{which}/README"],
                               cwd=TOP).returncode == 0:
                 suites[which] = os.path.join(TOP, "target", "nginx-tests", which)
-    start = time.monotonic()
-    ends = prefetch_versions(names)
-    rows = [check(n, suites, ends, args.full_suite) for n in names]
-    write_matrix(rows, args.out, round(time.monotonic() - start))
+    saved = os.path.join(TOP, "target", "compat", "rows.json")
+    if args.matrix_only:
+        with open(saved) as f:
+            data = json.load(f)
+        rows, seconds = data["rows"], data["seconds"]
+    else:
+        start = time.monotonic()
+        ends = prefetch_versions(names)
+        rows = [check(n, suites, ends, args.full_suite) for n in names]
+        seconds = round(time.monotonic() - start)
+        with open(saved, "w") as f:
+            json.dump({"rows": rows, "seconds": seconds}, f, indent=1)
+    write_matrix(rows, args.out, seconds)
     bad = [r["tree"] for r in rows if r["problems"]]
     print(f"compat: {len(rows) - len(bad)} passed, {len(bad)} failed"
           + (f" ({', '.join(bad)})" if bad else ""))
