@@ -5,16 +5,15 @@
 # DIR/origin (make's target: written last): where it came from, its
 # version, its ngx_channel.c, and which read path that file has (the addon
 # builds ours with the same one).
-#   nginx-X.Y.Z, where X.Y.Z is the nginx of the nginx-src crate pinned in
-#     tools/nginx-src/Cargo.lock: from cargo's registry (cargo downloads it
-#     on first use);
 #   debian-SUITE (bookworm, trixie, sid, ...): Debian's nginx source
 #     package of that suite, Debian's patches applied
 #     (scripts/debian-source.py, through a private apt configuration);
-#   any other name: NAME.tar.gz (one top-level folder) or a source
-#     directory NAME, in one of the directories of NGX_TREES (a
-#     space-separated list; an entry may also name a tarball or directory
-#     itself).
+#   NAME: NAME.tar.gz (one top-level folder) or a source directory NAME, in
+#     one of the directories of NGX_TREES (a space-separated list; an entry
+#     may also name a tarball or directory itself);
+#   otherwise nginx-X.Y.Z, where X.Y.Z is the nginx of the nginx-src crate
+#     pinned in tools/nginx-src/Cargo.lock: from cargo's registry (cargo
+#     downloads it on first use).
 set -eu
 tree=$1
 dir=$2
@@ -48,15 +47,11 @@ find_tree() {
 
 rm -rf "$dir"
 mkdir -p "$dir"
-set -- $(crate_tree)
 if [ "${tree#debian-}" != "$tree" ]; then
     mkdir "$dir/unpack"
     origin=$("$top/scripts/debian-source.py" "${tree#debian-}" "$dir/unpack")
     mv "$dir"/unpack/nginx-*/ "$dir/src"
     rm -rf "$dir/unpack"
-elif [ "$tree" = "nginx-$1" ]; then
-    cp -R "$2/nginx" "$dir/src"
-    origin="crate nginx-src $(basename "$2" | sed 's/^nginx-src-//') (cargo registry)"
 elif found=$(find_tree); then
     case $found in
     *.tar.gz)
@@ -72,9 +67,14 @@ elif found=$(find_tree); then
         ;;
     esac
 else
-    echo "nginx-fetch.sh: no nginx tree named $tree: not nginx-$1 (the nginx-src" \
-         "crate) and no $tree.tar.gz or $tree/ in NGX_TREES (${NGX_TREES:-unset})" >&2
-    exit 1
+    set -- $(crate_tree)
+    if [ "$tree" != "nginx-$1" ]; then
+        echo "nginx-fetch.sh: no nginx tree named $tree: no $tree.tar.gz or $tree/" \
+             "in NGX_TREES (${NGX_TREES:-unset}), and not nginx-$1 (the nginx-src crate)" >&2
+        exit 1
+    fi
+    cp -R "$2/nginx" "$dir/src"
+    origin="crate nginx-src $(basename "$2" | sed 's/^nginx-src-//') (cargo registry)"
 fi
 [ -f "$dir/src/src/core/nginx.h" ] ||
     { echo "nginx-fetch.sh: $tree has no src/core/nginx.h: not an nginx tree" >&2; exit 1; }
