@@ -208,6 +208,15 @@ def guard(t):
     return ok
 
 
+def read_path(t):
+    """The read path the addon chose for this tree's ours (the features it
+    gave cargo, in objs/Makefile): the tree's own ngx_channel.c decides."""
+    with open(os.path.join(t.root, "ours-debug", "objs", "Makefile")) as f:
+        fixed = re.search(r'NGX_CHANNEL_FEATURES=".*upstream-next', f.read())
+    return ("upstream-next (nginx's fd-table fix)" if fixed
+            else "nginx 1.28's (before the fd-table fix)")
+
+
 def layout(t):
     """What build.rs measured in this tree (the layout the addon's library
     uses) against nginx 1.28.3's, the default: the names that differ."""
@@ -282,6 +291,7 @@ def check(name, suites, oldest_newest, full_suite):
             t.row["scenario"] = scenario(t, flavours)
             t.row["guard"] = guard(t)
             t.row["layout"] = layout(t)
+            t.row["read path"] = read_path(t)
             t.row["footprint"] = footprint(t)
             t.row["suite_subset"] = suite(t, suites, "subset")
             if name == full_suite:
@@ -364,7 +374,7 @@ def write_matrix(rows, out, seconds):
         "",
         "## Trees",
         "",
-        "| tree | nginx | source | `ngx_channel.c` (sha256) | read path | build |",
+        "| tree | nginx | source | `ngx_channel.c` (sha256) | read path (ours) | build |",
         "|---|---|---|---|---|---|",
     ]
     for r in rows:

@@ -3,8 +3,7 @@
 # Puts the pristine source of the nginx tree named TREE in DIR/src (builds
 # copy it: it is never configured in place), then describes it in
 # DIR/origin (make's target: written last): where it came from, its
-# version, its ngx_channel.c, and which read path that file has (the addon
-# builds ours with the same one).
+# version and its ngx_channel.c.
 #   debian-SUITE (bookworm, trixie, sid, ...): Debian's nginx source
 #     package of that suite, Debian's patches applied
 #     (scripts/debian-source.py, through a private apt configuration);
@@ -86,15 +85,8 @@ name=$(define NGINX_NAME "$dir/src/src/core/nginx.h")
 [ -n "$name" ] && [ "$name" != nginx ] && version="$name ${version#nginx }"
 angie=$(define ANGIE_VERSION "$dir/src/src/core/angie.h")
 [ -n "$angie" ] && version="Angie $angie (${version})"
-# nginx's fd-table fix (PR 1662) makes EMSGSIZE/EMFILE skip a message
-if grep -q NGX_EMSGSIZE "$channel"; then
-    read_path="upstream-next (nginx's fd-table fix)"
-else
-    read_path="nginx 1.28 (before the fd-table fix)"
-fi
 {
     echo "origin: $origin"
     echo "version: $version"
     echo "ngx_channel.c: sha256 $(sha256sum "$channel" | cut -d' ' -f1)"
-    echo "read path: $read_path"
 } >"$dir/origin"

@@ -56,13 +56,13 @@ mod nginx;
 mod wire;
 
 pub use abi::*;
+pub use exports::{ngx_add_channel_event, ngx_close_channel, ngx_read_channel, ngx_write_channel};
 
 /// Whether this build reads as nginx's fd-table fix (commit c650b3ec5) does:
 /// the `upstream-next` feature, docs/CONTRACT.md U1-U4.  An OPEN_CHANNEL
 /// without its fd is returned with fd -1, EMSGSIZE and EMFILE skip the
 /// message.  Otherwise, nginx 1.28's read path.
 pub const UPSTREAM_NEXT: bool = cfg!(feature = "upstream-next");
-pub use exports::{ngx_add_channel_event, ngx_close_channel, ngx_read_channel, ngx_write_channel};
 
 /// The C library's panic handler: abort, never unwind into C.
 #[cfg(all(not(feature = "std"), not(test)))]

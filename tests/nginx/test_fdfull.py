@@ -14,6 +14,7 @@ ngx_channel.c has it), every old worker shuts down gracefully; where not
 """
 
 import os
+import re
 import signal
 import socket
 import time
@@ -95,12 +96,12 @@ def results(binary):
 @pytest.fixture(scope="module")
 def fixed(pytestconfig):
     """The builds with nginx's fd-table fix: ours-upstream always; stock and
-    ours too when the tree's own ngx_channel.c has it (nginx after 1.31.4;
-    the addon then builds ours with upstream-next)."""
+    ours too when the tree's own ngx_channel.c has it (nginx after 1.31.4).
+    The addon, which reads that file, says so: it then gave cargo the
+    upstream-next feature for ours-debug (objs/Makefile)."""
     root = pytestconfig.getoption("nginx_root")
-    objs = os.path.join(root, "stock-debug", "src", "os", "unix", "ngx_channel.c")
-    with open(objs) as f:
-        tree_has_fix = "NGX_EMSGSIZE" in f.read()
+    with open(os.path.join(root, "ours-debug", "objs", "Makefile")) as f:
+        tree_has_fix = re.search(r'NGX_CHANNEL_FEATURES=".*upstream-next', f.read())
     return ["stock-debug", "ours-debug", "ours-upstream"] if tree_has_fix else ["ours-upstream"]
 
 
