@@ -28,8 +28,9 @@
 
 use std::fmt;
 use std::io;
-use std::mem::size_of;
+use std::mem::{size_of, MaybeUninit};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::ptr;
 
 use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
 
@@ -213,16 +214,8 @@ impl Channel {
         ch.pid = message.pid;
         ch.slot = message.slot;
         ch.fd = fd.map_or(-1, |f| f.as_raw_fd());
-        // SAFETY: ch is a whole, initialised ngx_channel_t.
-        let sent = unsafe {
-            wire::send(
-                self.fd.as_raw_fd(),
-                (&ch as *const ngx_channel_t).cast(),
-                size_of::<ngx_channel_t>(),
-                ch.fd,
-            )
-        };
-        match sent {
+        let fd = ch.fd;
+        match wire::send(self.fd.as_raw_fd(), bytes_of(&mut ch), fd) {
             Sent::Done(n) if n == size_of::<ngx_channel_t>() => Ok(()),
             // nginx does not detect a short write; a Rust caller is told
             Sent::Done(n) => Err(Error::Io(io::Error::new(
@@ -239,15 +232,7 @@ impl Channel {
     pub fn recv(&self) -> Result<Received, Error> {
         // SAFETY: as in send().
         let mut ch: ngx_channel_t = unsafe { std::mem::zeroed() };
-        // SAFETY: ch is writable for its whole size.
-        let outcome = unsafe {
-            wire::recv(
-                self.fd.as_raw_fd(),
-                (&mut ch as *mut ngx_channel_t).cast(),
-                size_of::<ngx_channel_t>(),
-            )
-        };
-        match outcome {
+        match wire::recv(self.fd.as_raw_fd(), bytes_of(&mut ch)) {
             wire::Received::Message { flags, .. } => {
                 let command = Command::from_value(ch.command);
                 let fd = if command == Command::Open {
@@ -330,5 +315,18 @@ impl AsFd for Channel {
 impl AsRawFd for Channel {
     fn as_raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
+    }
+}
+
+/// The bytes of a message, for the wire to send or receive into: every byte
+/// pattern is an `ngx_channel_t` (it is integers and padding).
+fn bytes_of(ch: &mut ngx_channel_t) -> &mut [MaybeUninit<u8>] {
+    // SAFETY: ch is valid for its size, borrowed for the slice's lifetime,
+    // and any bytes written there leave a valid ngx_channel_t.
+    unsafe {
+        std::slice::from_raw_parts_mut(
+            ptr::from_mut(ch).cast::<MaybeUninit<u8>>(),
+            size_of::<ngx_channel_t>(),
+        )
     }
 }

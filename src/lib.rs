@@ -8,8 +8,9 @@
 //! bytes on the wire; `docs/CONTRACT.md` lists each case by its id.
 //!
 //! Three layers, one module each:
-//! - `exports`: the four `extern "C"` functions; each checks its pointers,
-//!   calls the wire and maps the outcome to nginx's return value and log line;
+//! - `exports`: the four `extern "C"` functions; each turns its pointers into
+//!   safe values once, calls the wire and maps the outcome to nginx's return
+//!   value and log line (`read_path`: nginx 1.28's, or its fd-table fix's);
 //! - `wire`: one message, its control buffer, one `sendmsg()`/`recvmsg()`
 //!   and nginx's order of checks, on plain sockets;
 //! - `nginx`: the bridge, the only code that knows nginx's structures,
@@ -53,6 +54,7 @@ pub mod abi;
 pub mod channel;
 mod exports;
 mod nginx;
+mod read_path;
 mod wire;
 
 pub use abi::*;

@@ -11,7 +11,7 @@ use core::ptr;
 use libc::{c_int, c_void, cmsghdr, iovec, msghdr};
 
 use crate::abi::{ngx_channel_t, NGX_CMD_OPEN_CHANNEL};
-use crate::UPSTREAM_NEXT;
+use crate::read_path;
 
 /// `CMSG_LEN(sizeof(int))`: the length of a header carrying one fd.
 pub(crate) const CMSG_LEN_FD: usize = size_of::<cmsghdr>() + size_of::<c_int>();
@@ -143,16 +143,14 @@ pub(crate) enum Sent {
     Failed(c_int),
 }
 
-/// Sends `len` bytes at `data` on `s` with one `sendmsg()`, passing `fd`
-/// as SCM_RIGHTS unless it is -1 (CONTRACT W1-W3).  `MSG_NOSIGNAL` keeps a
-/// closed peer from raising SIGPIPE (H4).
-///
-/// # Safety
-/// `data` must be readable for `len` bytes.
-pub(crate) unsafe fn send(s: c_int, data: *const c_void, len: usize, fd: c_int) -> Sent {
+/// Sends `data` on `s` with one `sendmsg()`, passing `fd` as SCM_RIGHTS
+/// unless it is -1 (CONTRACT W1-W3).  `MSG_NOSIGNAL` keeps a closed peer
+/// from raising SIGPIPE (H4).  The bytes may be uninitialised (the padding
+/// of an `ngx_channel_t` a caller did not zero): they only go to the kernel.
+pub(crate) fn send(s: c_int, data: &[MaybeUninit<u8>], fd: c_int) -> Sent {
     let mut iov = iovec {
-        iov_base: data.cast_mut(),
-        iov_len: len,
+        iov_base: data.as_ptr().cast_mut().cast(),
+        iov_len: data.len(),
     };
     let mut control = MaybeUninit::<Control>::uninit();
     let msg = if fd == -1 {
@@ -161,8 +159,8 @@ pub(crate) unsafe fn send(s: c_int, data: *const c_void, len: usize, fd: c_int) 
         let control = ptr::from_mut(control.write(Control::with_fd(fd)));
         message_header(&mut iov, control.cast(), size_of::<Control>())
     };
-    // SAFETY: msg points at iov (valid for len bytes by the caller's
-    // contract) and at control, both alive for the call.
+    // SAFETY: msg points at iov (data, readable for its length; the kernel
+    // only reads it) and at control, both alive for the call.
     let n = unsafe { libc::sendmsg(s, msg.as_ptr(), libc::MSG_NOSIGNAL) };
     if n >= 0 {
         return Sent::Done(n as usize);
@@ -198,10 +196,6 @@ pub(crate) enum Received {
         level: c_int,
         /// `cmsg_type` of the header that arrived.
         kind: c_int,
-        /// Bytes received.
-        n: isize,
-        /// `msg_flags` as the kernel set it.
-        flags: c_int,
     },
     /// R7-R10: a message of `n` bytes; MSG_TRUNC and MSG_CTRUNC in `flags`
     /// tell truncation (R9).
@@ -213,23 +207,20 @@ pub(crate) enum Received {
     },
 }
 
-/// Receives one message of at most `len` bytes into `data` with one
+/// Receives one message of at most `data.len()` bytes into `data` with one
 /// `recvmsg()` and runs nginx's checks in nginx's order.  For an accepted
 /// OPEN_CHANNEL the received fd is stored in the message's `fd` field (R7);
 /// every other fd that arrived is closed (H2); received fds are
 /// close-on-exec (H3).  errno is left as `recvmsg()` set it.
-///
-/// # Safety
-/// `data` must be writable for `len` bytes.
-pub(crate) unsafe fn recv(s: c_int, data: *mut c_void, len: usize) -> Received {
+pub(crate) fn recv(s: c_int, data: &mut [MaybeUninit<u8>]) -> Received {
     let mut iov = iovec {
-        iov_base: data,
-        iov_len: len,
+        iov_base: data.as_mut_ptr().cast(),
+        iov_len: data.len(),
     };
     let mut buf = MaybeUninit::<Control>::uninit();
     let mut msg = message_header(&mut iov, buf.as_mut_ptr().cast(), size_of::<Control>());
-    // SAFETY: msg points at iov (writable for len bytes by the caller's
-    // contract) and at buf, both alive for the call.
+    // SAFETY: msg points at iov (data, writable for its length) and at buf,
+    // both alive for the call.
     let n = unsafe { libc::recvmsg(s, msg.as_mut_ptr(), libc::MSG_CMSG_CLOEXEC) };
     if n == -1 {
         return match errno() {
@@ -237,8 +228,13 @@ pub(crate) unsafe fn recv(s: c_int, data: *mut c_void, len: usize) -> Received {
             e => Received::Failed(e),
         };
     }
-    // SAFETY: a successful recvmsg() wrote msg_controllen and msg_flags.
-    let (got, flags) = unsafe { (controllen(&*msg.as_ptr()), (*msg.as_ptr()).msg_flags) };
+    // SAFETY: a successful recvmsg() wrote msg_controllen and msg_flags,
+    // and at most iov_len bytes into data: telling the compiler so spares
+    // the bounds checks of the message's fields below.
+    let (got, flags) = unsafe {
+        core::hint::assert_unchecked(n as usize <= data.len());
+        (controllen(&*msg.as_ptr()), (*msg.as_ptr()).msg_flags)
+    };
     let control = Arrived { buf: &buf, got };
 
     // nginx's checks, in nginx's order (R3-R7).  Only an accepted
@@ -256,53 +252,57 @@ pub(crate) unsafe fn recv(s: c_int, data: *mut c_void, len: usize) -> Received {
     // (msg_controllen; H1: nothing else is read).  nginx 1.28 also trusts
     // the header's own length; nginx with the fd-table fix does not (U2).
     let Some(hdr) = control.header_for_fd() else {
-        return no_fd(n, flags);
+        return Received::NoFd { n, flags };
     };
-    if !UPSTREAM_NEXT && cmsg_len(hdr) < CMSG_LEN_FD {
-        return no_fd(n, flags);
+    if read_path::TRUSTS_CMSG_LEN && cmsg_len(hdr) < CMSG_LEN_FD {
+        return Received::NoFd { n, flags };
     }
     // R6.  Neither R5 nor R6 has an fd to close: the buffer holds one
     // header, and it is not an SCM_RIGHTS one with an fd.
     if (hdr.cmsg_level, hdr.cmsg_type) != (libc::SOL_SOCKET, libc::SCM_RIGHTS) {
-        return bad_control(hdr, n, flags);
+        return bad_control(hdr);
     }
     // R7: the fd goes into the message; any more are closed (H2)
     // SAFETY: header_for_fd() says the kernel wrote slot 0.
     let fd = unsafe { (*buf.as_ptr()).fds[0] };
-    // SAFETY: a whole ngx_channel_t was received at data, so its fd field
-    // lies within it.
-    unsafe { ptr::write_unaligned(data.byte_add(offset_of!(ngx_channel_t, fd)).cast(), fd) };
+    set_fd(data, fd);
     if cmsg_len(hdr) > CMSG_LEN_FD {
         control.close_fds(1);
     }
     Received::Message { n, flags }
 }
 
-/// R5, out of the common path.
-#[cold]
-fn no_fd(n: isize, flags: c_int) -> Received {
-    Received::NoFd { n, flags }
+/// Stores `fd` in the `fd` field of the message in `data`, which holds a
+/// whole `ngx_channel_t` (a shorter `data` is left alone: no panic path).
+pub(crate) fn set_fd(data: &mut [MaybeUninit<u8>], fd: c_int) {
+    let at = offset_of!(ngx_channel_t, fd);
+    if let Some(field) = data.get_mut(at..at + size_of::<c_int>()) {
+        for (dst, b) in field.iter_mut().zip(fd.to_ne_bytes()) {
+            dst.write(b);
+        }
+    }
 }
 
 /// R6, out of the common path.
 #[cold]
 #[inline(never)]
-fn bad_control(hdr: &cmsghdr, n: isize, flags: c_int) -> Received {
+fn bad_control(hdr: &cmsghdr) -> Received {
     Received::BadControl {
         level: hdr.cmsg_level,
         kind: hdr.cmsg_type,
-        n,
-        flags,
     }
 }
 
-/// Whether the message at `data` carries OPEN_CHANNEL.  Only called once
-/// a whole `ngx_channel_t` was received there.
-fn is_open_channel(data: *const c_void) -> bool {
-    // SAFETY: a whole ngx_channel_t was received at data (see above); the
-    // command is its first field.
-    let command: usize = unsafe { ptr::read_unaligned(data.cast()) };
-    command == NGX_CMD_OPEN_CHANNEL
+/// Whether the message in `data` carries OPEN_CHANNEL.  Only called once
+/// the kernel wrote a whole `ngx_channel_t` there.
+fn is_open_channel(data: &[MaybeUninit<u8>]) -> bool {
+    let Some(command) = data.first_chunk::<{ size_of::<usize>() }>() else {
+        return false;
+    };
+    // SAFETY: the kernel wrote the whole message, whose first field is the
+    // command.
+    let command = command.map(|b| unsafe { b.assume_init() });
+    usize::from_ne_bytes(command) == NGX_CMD_OPEN_CHANNEL
 }
 
 /// `msg_controllen` as a byte count (its C type differs between libcs).

@@ -90,102 +90,99 @@ impl Line {
     }
 }
 
-/// Logs `line` at ALERT with `err`, as `ngx_log_error(NGX_LOG_ALERT, log,
-/// err, ...)` does: nothing unless `log->log_level >= NGX_LOG_ALERT`.  A
-/// NULL log logs nothing (H5).  errno is kept (L3).
-///
-/// # Safety
-/// `log` is NULL or points to a valid `ngx_log_t`.
-pub(crate) unsafe fn alert(log: *mut ngx_log_t, err: ngx_err_t, line: Line) {
-    // SAFETY: log is NULL or valid, by this function's contract.
-    if let Some(level) = unsafe { log_level(log) } {
-        if level >= layout::LOG_ALERT {
-            // SAFETY: as above.
-            unsafe { emit(layout::LOG_ALERT, log, err, line) };
+/// The log an nginx caller lent for one call: NULL, which logs nothing
+/// (CONTRACT H5), or a valid `ngx_log_t`.  Made once per exported call,
+/// so that logging is safe from there on.
+#[derive(Clone, Copy)]
+pub(crate) struct Log(*mut ngx_log_t);
+
+impl Log {
+    /// # Safety
+    /// `log` is NULL or points to a valid `ngx_log_t` for as long as the
+    /// `Log` is used.
+    pub(crate) unsafe fn new(log: *mut ngx_log_t) -> Log {
+        Log(log)
+    }
+
+    /// Logs `line` at ALERT with `err`, as `ngx_log_error(NGX_LOG_ALERT,
+    /// log, err, ...)` does: nothing unless `log->log_level >=
+    /// NGX_LOG_ALERT`.  errno is kept (L3).
+    pub(crate) fn alert(self, err: ngx_err_t, line: Line) {
+        if self.level().is_some_and(|l| l >= layout::LOG_ALERT) {
+            self.emit(layout::LOG_ALERT, err, line);
         }
     }
-}
 
-/// Logs `line` as `ngx_log_debug0(NGX_LOG_DEBUG_CORE, log, 0, ...)` does in
-/// an nginx built `--with-debug`, and not at all otherwise (L2).
-///
-/// # Safety
-/// `log` is NULL or points to a valid `ngx_log_t`.
-pub(crate) unsafe fn debug_core(log: *mut ngx_log_t, line: Line) {
-    // SAFETY: as in alert().
-    unsafe { debug_core_if(DEBUG, log, line) }
-}
-
-/// [`debug_core`] with the debug switch as an argument, for tests.
-///
-/// # Safety
-/// `log` is NULL or points to a valid `ngx_log_t`.
-pub(crate) unsafe fn debug_core_if(debug: bool, log: *mut ngx_log_t, line: Line) {
-    if !debug {
-        return;
+    /// Logs `line` as `ngx_log_debug0(NGX_LOG_DEBUG_CORE, log, 0, ...)`
+    /// does in an nginx built `--with-debug`, and not at all otherwise (L2).
+    pub(crate) fn debug_core(self, line: Line) {
+        self.debug_core_if(DEBUG, line);
     }
-    // SAFETY: log is NULL or valid, by this function's contract.
-    if let Some(level) = unsafe { log_level(log) } {
-        if level & layout::LOG_DEBUG_CORE != 0 {
-            // SAFETY: as above.
-            unsafe { emit(layout::LOG_DEBUG, log, 0, line) };
+
+    /// [`Log::debug_core`] with the debug switch as an argument, for tests.
+    pub(crate) fn debug_core_if(self, debug: bool, line: Line) {
+        if debug
+            && self
+                .level()
+                .is_some_and(|l| l & layout::LOG_DEBUG_CORE != 0)
+        {
+            self.emit(layout::LOG_DEBUG, 0, line);
         }
     }
-}
 
-/// `log->log_level`, or None for a NULL log.
-unsafe fn log_level(log: *mut ngx_log_t) -> Option<ngx_uint_t> {
-    if log.is_null() {
-        return None;
+    /// `log->log_level`, or None for a NULL log.
+    fn level(self) -> Option<ngx_uint_t> {
+        // SAFETY: a non-NULL log is a valid ngx_log_t (Log::new), whose
+        // log_level is an ngx_uint_t at layout::LOG_LEVEL.
+        (!self.0.is_null())
+            .then(|| unsafe { ptr::read(self.0.cast::<u8>().add(layout::LOG_LEVEL).cast()) })
     }
-    // SAFETY: log points to a valid ngx_log_t (caller's contract), whose
-    // log_level is an ngx_uint_t at layout::LOG_LEVEL.
-    Some(unsafe { ptr::read(log.cast::<u8>().add(layout::LOG_LEVEL).cast()) })
-}
 
-/// Calls `ngx_log_error_core` with the line's arguments, or, in a process
-/// without nginx, writes the line to stderr.
-unsafe fn emit(level: ngx_uint_t, log: *mut ngx_log_t, err: ngx_err_t, line: Line) {
-    let saved = errno();
-    // SAFETY: reading a constant pointer set up by weak.c.
-    match unsafe { ngx_channel_rs_log_error_core } {
-        Some(core) => {
-            let fmt = line.format().as_ptr();
-            // The form of ngx_log_error_core this nginx has (build.rs
-            // checked that it has one of the two), with the line's
-            // arguments after the format.
-            macro_rules! call {
-                ($($arg:expr),*) => {
-                    if layout::LOG_SRC_FILE {
-                        // SAFETY: build.rs found this nginx's
-                        // ngx_log_error_core to be of this type.
-                        let core: LogErrorCoreSrcFile = unsafe { transmute(core) };
-                        // what nginx's own ngx_channel.c passes for it
-                        let file = c"ngx_channel.c".as_ptr();
-                        // SAFETY: nginx's function, with a valid log (the
-                        // caller's contract) and the format's arguments.
-                        unsafe { core(level, log, file, err, fmt $(, $arg)*) }
-                    } else {
-                        // SAFETY: build.rs found this nginx's
-                        // ngx_log_error_core to be of this type.
-                        let core: LogErrorCore = unsafe { transmute(core) };
-                        // SAFETY: nginx's function, with a valid log (the
-                        // caller's contract) and the format's arguments.
-                        unsafe { core(level, log, err, fmt $(, $arg)*) }
-                    }
-                };
+    /// Calls `ngx_log_error_core` with the line's arguments, or, in a
+    /// process without nginx, writes the line to stderr.
+    fn emit(self, level: ngx_uint_t, err: ngx_err_t, line: Line) {
+        let log = self.0;
+        let saved = errno();
+        // SAFETY: reading a constant pointer set up by weak.c.
+        match unsafe { ngx_channel_rs_log_error_core } {
+            Some(core) => {
+                let fmt = line.format().as_ptr();
+                // The form of ngx_log_error_core this nginx has (build.rs
+                // checked that it has one of the two), with the line's
+                // arguments after the format.
+                macro_rules! call {
+                    ($($arg:expr),*) => {
+                        if layout::LOG_SRC_FILE {
+                            // SAFETY: build.rs found this nginx's
+                            // ngx_log_error_core to be of this type.
+                            let core: LogErrorCoreSrcFile = unsafe { transmute(core) };
+                            // what nginx's own ngx_channel.c passes for it
+                            let file = c"ngx_channel.c".as_ptr();
+                            // SAFETY: nginx's function, with a valid log
+                            // (Log::new) and the format's arguments.
+                            unsafe { core(level, log, file, err, fmt $(, $arg)*) }
+                        } else {
+                            // SAFETY: build.rs found this nginx's
+                            // ngx_log_error_core to be of this type.
+                            let core: LogErrorCore = unsafe { transmute(core) };
+                            // SAFETY: nginx's function, with a valid log
+                            // (Log::new) and the format's arguments.
+                            unsafe { core(level, log, err, fmt $(, $arg)*) }
+                        }
+                    };
+                }
+                // each format gets the arguments its conversions name (%z:
+                // ssize_t, %d: int)
+                match line {
+                    Line::NotEnoughData(n) => call!(n),
+                    Line::InvalidAncillary(l, t) => call!(l, t),
+                    _ => call!(),
+                }
             }
-            // each format gets the arguments its conversions name (%z:
-            // ssize_t, %d: int)
-            match line {
-                Line::NotEnoughData(n) => call!(n),
-                Line::InvalidAncillary(l, t) => call!(l, t),
-                _ => call!(),
-            }
+            None => fallback::write_line(level, err, line),
         }
-        None => fallback::write_line(level, err, line),
+        set_errno(saved);
     }
-    set_errno(saved);
 }
 
 mod fallback;

@@ -8,7 +8,7 @@ use nix::sys::socket::{sendmsg, setsockopt, sockopt, ControlMessage, MsgFlags, S
 use super::fake_nginx::{take_log, FakeLog, LogCall};
 use super::*;
 use crate::abi::*;
-use crate::nginx::{debug_core_if, Line, DEBUG};
+use crate::nginx::{Line, Log, DEBUG};
 use crate::wire::errno;
 use crate::{ngx_read_channel, ngx_write_channel};
 
@@ -90,7 +90,7 @@ fn l2_debug_line_follows_the_switch_and_the_core_mask() {
     ] {
         let mut log = FakeLog::at(level);
         // SAFETY: valid log.
-        unsafe { debug_core_if(debug, log.ptr(), Line::RecvmsgZero) };
+        unsafe { Log::new(log.ptr()) }.debug_core_if(debug, Line::RecvmsgZero);
         let l = take_log();
         assert_eq!(!l.is_empty(), expect, "debug={debug} level={level:#x}");
         if expect {

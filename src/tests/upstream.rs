@@ -10,8 +10,11 @@ use nix::sys::socket::{sendmsg, setsockopt, sockopt, ControlMessage, MsgFlags, S
 use super::fake_nginx::{take_log, FakeLog};
 use super::*;
 use crate::abi::*;
-use crate::exports::read_result;
+use std::mem::MaybeUninit;
+
+use crate::nginx::Log;
 use crate::ngx_read_channel;
+use crate::read_path::read_result;
 use crate::wire::{errno, Received};
 
 const ALL: usize = 0x7fff_fff0;
@@ -94,16 +97,13 @@ fn u2_full_fd_table_open_channel_goes_on() {
 fn u1_emsgsize_and_emfile_skip_the_message() {
     for err in [libc::EMSGSIZE, libc::EMFILE] {
         let mut log = FakeLog::at(ALL);
-        let mut buf = [0x11u8; 48];
-        // SAFETY: buf is writable for 40 bytes, log valid.
-        let rc = unsafe {
-            read_result(
-                Received::Failed(err),
-                buf.as_mut_ptr().cast(),
-                40,
-                log.ptr(),
-            )
-        };
+        let mut buf = [MaybeUninit::new(0x11u8); 48];
+        // SAFETY: log valid.
+        let rc = read_result(Received::Failed(err), &mut buf[..40], unsafe {
+            Log::new(log.ptr())
+        });
+        // SAFETY: every byte was initialised.
+        let buf = buf.map(|b| unsafe { b.assume_init() });
         assert_eq!(rc, 0);
         assert_eq!(buf[..40], [0u8; 40], "size bytes of *ch zeroed");
         assert_eq!(buf[40..], [0x11u8; 8], "and no more");
@@ -112,16 +112,11 @@ fn u1_emsgsize_and_emfile_skip_the_message() {
         assert_eq!((l[0].err, l[0].fmt.as_str()), (err, "recvmsg() failed"));
     }
     // other errors are still errors
-    let mut ch = msg(NGX_CMD_QUIT, 5);
-    // SAFETY: as above, NULL log.
-    let rc = unsafe {
-        read_result(
-            Received::Failed(libc::EBADF),
-            &mut ch,
-            32,
-            std::ptr::null_mut(),
-        )
-    };
+    let mut buf = [MaybeUninit::new(0u8); 32];
+    // SAFETY: a NULL log.
+    let rc = read_result(Received::Failed(libc::EBADF), &mut buf, unsafe {
+        Log::new(std::ptr::null_mut())
+    });
     assert_eq!(rc, NGX_ERROR);
 }
 
