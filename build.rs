@@ -8,92 +8,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// nginx 1.28.3's layout, the committed default (a generated file).
-#[allow(dead_code)]
-mod defaults {
-    include!("src/nginx/layout.rs");
-}
-
-/// What the layout file holds: name, Rust type, what it is (doc), hex.
-const LAYOUT: &[(&str, &str, &str, bool)] = &[
-    (
-        "LOG_LEVEL",
-        "usize",
-        "`offsetof(ngx_log_t, log_level)`",
-        false,
-    ),
-    (
-        "CYCLE_POOL",
-        "usize",
-        "`offsetof(ngx_cycle_t, pool)`",
-        false,
-    ),
-    ("CYCLE_LOG", "usize", "`offsetof(ngx_cycle_t, log)`", false),
-    (
-        "CONN_READ",
-        "usize",
-        "`offsetof(ngx_connection_t, read)`",
-        false,
-    ),
-    (
-        "CONN_WRITE",
-        "usize",
-        "`offsetof(ngx_connection_t, write)`",
-        false,
-    ),
-    (
-        "CONN_POOL",
-        "usize",
-        "`offsetof(ngx_connection_t, pool)`",
-        false,
-    ),
-    (
-        "EV_HANDLER",
-        "usize",
-        "`offsetof(ngx_event_t, handler)`",
-        false,
-    ),
-    ("EV_LOG", "usize", "`offsetof(ngx_event_t, log)`", false),
-    (
-        "EV_CHANNEL_BYTE",
-        "usize",
-        "The byte of `ngx_event_t` that holds its `channel:1` bit field",
-        false,
-    ),
-    (
-        "EV_CHANNEL_MASK",
-        "u8",
-        "The mask of the `channel` bit within that byte",
-        true,
-    ),
-    (
-        "ACTIONS_ADD",
-        "usize",
-        "`offsetof(ngx_event_actions_t, add)`",
-        false,
-    ),
-    (
-        "ACTIONS_ADD_CONN",
-        "usize",
-        "`offsetof(ngx_event_actions_t, add_conn)`",
-        false,
-    ),
-    ("READ_EVENT", "isize", "`NGX_READ_EVENT`", true),
-    ("USE_EPOLL_EVENT", "usize", "`NGX_USE_EPOLL_EVENT`", true),
-    ("LOG_ALERT", "usize", "`NGX_LOG_ALERT`", false),
-    ("LOG_DEBUG", "usize", "`NGX_LOG_DEBUG`", false),
-    ("LOG_DEBUG_CORE", "usize", "`NGX_LOG_DEBUG_CORE`", true),
-    (
-        "LOG_SRC_FILE",
-        "bool",
-        "Whether `ngx_log_error_core` takes the caller's source file name after the log (Angie)",
-        false,
-    ),
-];
+/// nginx 1.28.3's layout, the default: the layout lines of the record
+/// build.rs writes for nginx-src's nginx (`make layout`).
+const DEFAULT_LAYOUT: &str = "src/nginx/nginx-1.28.3.layout";
 
 fn main() {
     println!("cargo:rerun-if-changed=src/nginx/weak.c");
-    println!("cargo:rerun-if-changed=src/nginx/layout.rs");
+    println!("cargo:rerun-if-changed={DEFAULT_LAYOUT}");
     println!("cargo:rerun-if-changed=src/nginx/layout_probe.c");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=src/abi.rs");
@@ -102,7 +23,7 @@ fn main() {
         "NGINX_BUILD_DIR",
         "NGINX_SOURCE_DIR",
         "NGX_CHANNEL_HEADER_OUT",
-        "NGX_CHANNEL_LAYOUT_OUT",
+        "NGX_CHANNEL_RECORD",
     ] {
         println!("cargo:rerun-if-env-changed={var}");
     }
@@ -123,24 +44,22 @@ fn main() {
         .flag("-fvisibility=hidden")
         .compile("ngx_channel_weak");
 
-    // the layout the library uses: src/nginx/layout.rs (nginx 1.28.3's),
-    // or the one measured from the nginx at NGINX_BUILD_DIR
+    // the layout the library uses: nginx 1.28.3's, or the one measured in
+    // the nginx at NGINX_BUILD_DIR, whose record goes to NGX_CHANNEL_RECORD
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR")).join("layout.rs");
     let mut debug = env::var_os("CARGO_FEATURE_NGINX_DEBUG").is_some();
-    match nginx_tree() {
+    let layout = match nginx_tree() {
         Some(tree) => {
-            let measured = measure(&tree);
-            debug |= measured.debug;
-            write_file(&out, &measured.layout);
-            if let Some(copy) = env::var_os("NGX_CHANNEL_LAYOUT_OUT") {
-                write_file(Path::new(&copy), &measured.layout);
+            let record = record(&tree);
+            debug |= record.contains("\nNGX_DEBUG=1\n");
+            if let Some(path) = env::var_os("NGX_CHANNEL_RECORD") {
+                write_file(Path::new(&path), &record);
             }
+            record
         }
-        None => write_file(
-            &out,
-            &fs::read_to_string("src/nginx/layout.rs").expect("layout.rs"),
-        ),
-    }
+        None => default_layout(),
+    };
+    write_file(&out, &layout_module(&layout));
     if debug {
         println!("cargo:rustc-cfg=ngx_channel_debug");
     }
@@ -205,40 +124,66 @@ fn absolute(p: &Path, var: &str) -> PathBuf {
     })
 }
 
-/// A variable of `objs/Makefile`, its continuation lines joined.
-fn makefile_var(tree: &NginxTree, name: &str) -> String {
-    let makefile = fs::read_to_string(tree.objs.join("Makefile")).expect("read objs/Makefile");
-    let joined = makefile.replace("\\\n", " ");
-    joined
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once('=')?;
-            (k.trim() == name).then(|| v.trim().to_string())
-        })
-        .unwrap_or_else(|| {
-            panic!(
-                "ngx-channel: no {name} in {}/Makefile (NGINX_BUILD_DIR)",
-                tree.objs.display()
-            )
-        })
+/// `objs/Makefile` of a configured nginx: the one place in ngx-channel
+/// that reads it.  Its variables have their continuation lines joined.
+struct Makefile(String);
+
+impl Makefile {
+    fn read(tree: &NginxTree) -> Self {
+        let text = fs::read_to_string(tree.objs.join("Makefile")).expect("read objs/Makefile");
+        Makefile(text.replace("\\\n", " "))
+    }
+
+    /// The value of variable `name` (`CC`, `CFLAGS`, `CORE_INCS`).
+    fn var(&self, name: &str) -> String {
+        self.0
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once('=')?;
+                (k.trim() == name).then(|| v.trim().to_string())
+            })
+            .unwrap_or_else(|| panic!("ngx-channel: no {name} in objs/Makefile (NGINX_BUILD_DIR)"))
+    }
+
+    /// The prerequisite of the rule for `target` (`binary`: objs/nginx,
+    /// objs/angie in Angie).
+    fn rule(&self, target: &str) -> String {
+        self.0
+            .lines()
+            .find_map(|l| l.strip_prefix(target)?.strip_prefix(':'))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| panic!("ngx-channel: no {target} rule in objs/Makefile"))
+    }
+
+    /// The `-l` and `-pthread` flags of the line that links the binary.
+    fn libs(&self, binary: &str) -> String {
+        let link = self
+            .0
+            .lines()
+            .skip_while(|l| !l.starts_with(&format!("{binary}:")))
+            .find(|l| l.contains("$(LINK)"))
+            .unwrap_or_default();
+        let libs: Vec<&str> = link
+            .split_whitespace()
+            .filter(|w| w.starts_with("-l") || *w == "-pthread")
+            .collect();
+        libs.join(" ")
+    }
 }
 
-/// The `-I` flags of nginx's core and event code (CORE_INCS), relative
-/// ones made absolute (nginx runs its make in the source root).
-fn include_flags(tree: &NginxTree) -> Vec<String> {
-    let words: Vec<String> = makefile_var(tree, "CORE_INCS")
-        .split_whitespace()
-        .map(String::from)
-        .collect();
+/// The `-I` flags of nginx's core and event code (CORE_INCS), made
+/// absolute (nginx runs its make in the source root).
+fn include_flags(tree: &NginxTree, core_incs: &str) -> Vec<String> {
+    let words: Vec<&str> = core_incs.split_whitespace().collect();
     let mut flags = Vec::new();
     let mut i = 0;
     while i < words.len() {
-        let dir = match words[i].as_str() {
+        let dir = match words[i] {
             "-I" => {
                 i += 1;
-                words.get(i).cloned()
+                words.get(i).copied()
             }
-            w => w.strip_prefix("-I").map(String::from),
+            w => w.strip_prefix("-I"),
         };
         if let Some(d) = dir.filter(|d| !d.is_empty()) {
             flags.push(format!("-I{}", tree.source.join(d).display()));
@@ -248,35 +193,50 @@ fn include_flags(tree: &NginxTree) -> Vec<String> {
     flags
 }
 
-/// What the probe found in an nginx tree.
-struct Measured {
-    /// The text of layout.rs for that nginx.
-    layout: String,
-    /// Whether that nginx was configured `--with-debug`.
-    debug: bool,
-}
+/// The record of a configured nginx: what its `objs/Makefile` says
+/// (compiler, CFLAGS, include flags, libraries, binary), the read path
+/// the library is built with, and what `layout_probe.c` measures (version,
+/// NGX_DEBUG, the layout), as `KEY=value` lines that sh sources and the
+/// tests read.  Compiled with the tree's own compiler and CFLAGS (so
+/// `--with-cc-opt` counts).  A cross build cannot run the probe: it checks
+/// at compile time that the tree has the default layout instead.
+fn record(tree: &NginxTree) -> String {
+    let makefile = Makefile::read(tree);
+    let (cc, cflags) = (makefile.var("CC"), makefile.var("CFLAGS"));
+    let incs = include_flags(tree, &makefile.var("CORE_INCS"));
+    let binary = makefile.rule("binary");
+    let upstream_next = env::var_os("CARGO_FEATURE_UPSTREAM_NEXT").is_some();
+    let mut record = format!(
+        "# What ngx-channel's build.rs learned of the nginx built here: read by\n\
+         # make, the tests and the addon's guard.  Written by each build.\n\
+         CC={}\nCFLAGS={}\nINCS={}\nLIBS={}\nBINARY={}\nREAD_PATH={}\n",
+        quoted(&cc),
+        quoted(&cflags),
+        quoted(&incs.join(" ")),
+        quoted(&makefile.libs(&binary)),
+        quoted(&tree.source.join(&binary).display().to_string()),
+        if upstream_next {
+            "upstream-next"
+        } else {
+            "nginx-1.28"
+        },
+    );
 
-/// Compiles `layout_probe.c` with the tree's own compiler, CFLAGS (so
-/// `--with-cc-opt` counts) and include flags, runs it, and writes the
-/// layout it prints.  A cross build cannot run it: it checks at compile
-/// time that the tree has the default layout instead.
-fn measure(tree: &NginxTree) -> Measured {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
     let exe = out.join("layout_probe");
-    let cc = makefile_var(tree, "CC");
-    let cflags = makefile_var(tree, "CFLAGS");
     let mut words: Vec<String> = cc
         .split_whitespace()
         .chain(cflags.split_whitespace())
         .map(String::from)
         .collect();
+    let default = default_layout();
     let cross = env::var("HOST") != env::var("TARGET");
     if cross {
         words.push("-DNGX_CHANNEL_EXPECT=1".into());
-        words.extend(expected_values());
+        words.extend(layout_lines(&default).map(|(n, _, v, _)| format!("-DEXP_{n}={v}")));
         words.push("-c".into());
     }
-    words.extend(include_flags(tree));
+    words.extend(incs);
     let probe = Path::new(&env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"))
         .join("src/nginx/layout_probe.c");
     let status = Command::new(&words[0])
@@ -304,11 +264,10 @@ fn measure(tree: &NginxTree) -> Measured {
         let debug = fs::read_to_string(tree.objs.join("ngx_auto_config.h"))
             .map(|h| h.contains("#define NGX_DEBUG  1"))
             .unwrap_or(false);
-        let layout = fs::read_to_string("src/nginx/layout.rs").expect("layout.rs");
-        return Measured { layout, debug };
+        return record + &format!("NGX_DEBUG={}\n", u8::from(debug)) + &default;
     }
     let run = Command::new(&exe).output().expect("run layout_probe");
-    let report = String::from_utf8_lossy(&run.stdout).into_owned();
+    let report = String::from_utf8_lossy(&run.stdout);
     if !run.status.success() {
         panic!(
             "ngx-channel: measuring the nginx at NGINX_BUILD_DIR={} failed:\n{report}{}",
@@ -316,72 +275,44 @@ fn measure(tree: &NginxTree) -> Measured {
             String::from_utf8_lossy(&run.stderr)
         );
     }
-    let value = |name: &str| -> String {
-        report
-            .lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ').map(str::to_string))
-            .unwrap_or_else(|| panic!("ngx-channel: layout_probe printed no {name}:\n{report}"))
-    };
-    let layout = layout_text(&value("NGINX_VERSION"), |name| {
-        value(name)
-            .parse()
-            .unwrap_or_else(|e| panic!("ngx-channel: layout_probe's {name}: {e}"))
-    });
-    Measured {
-        layout,
-        debug: value("NGX_DEBUG") == "1",
-    }
+    record += &report;
+    record
 }
 
-/// The defaults as -DEXP_NAME=value flags, for a cross build's probe.
-fn expected_values() -> Vec<String> {
-    use defaults::*;
-    let values: [(&str, i128); 18] = [
-        ("LOG_LEVEL", LOG_LEVEL as i128),
-        ("CYCLE_POOL", CYCLE_POOL as i128),
-        ("CYCLE_LOG", CYCLE_LOG as i128),
-        ("CONN_READ", CONN_READ as i128),
-        ("CONN_WRITE", CONN_WRITE as i128),
-        ("CONN_POOL", CONN_POOL as i128),
-        ("EV_HANDLER", EV_HANDLER as i128),
-        ("EV_LOG", EV_LOG as i128),
-        ("EV_CHANNEL_BYTE", EV_CHANNEL_BYTE as i128),
-        ("EV_CHANNEL_MASK", EV_CHANNEL_MASK as i128),
-        ("ACTIONS_ADD", ACTIONS_ADD as i128),
-        ("ACTIONS_ADD_CONN", ACTIONS_ADD_CONN as i128),
-        ("READ_EVENT", READ_EVENT as i128),
-        ("USE_EPOLL_EVENT", USE_EPOLL_EVENT as i128),
-        ("LOG_ALERT", LOG_ALERT as i128),
-        ("LOG_DEBUG", LOG_DEBUG as i128),
-        ("LOG_DEBUG_CORE", LOG_DEBUG_CORE as i128),
-        ("LOG_SRC_FILE", LOG_SRC_FILE as i128),
-    ];
-    values
-        .iter()
-        .map(|(n, v)| format!("-DEXP_{n}={v}"))
-        .collect()
+/// The text of the default layout.
+fn default_layout() -> String {
+    let dir = env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    fs::read_to_string(Path::new(&dir).join(DEFAULT_LAYOUT))
+        .unwrap_or_else(|e| panic!("ngx-channel: read {DEFAULT_LAYOUT}: {e}"))
 }
 
-/// The text of layout.rs for nginx `version`, each value from `value`.
-fn layout_text(version: &str, value: impl Fn(&str) -> i128) -> String {
-    let mut s = format!(
-        "// The parts of nginx's structures, and the constants, that ngx-channel's\n\
-         // nginx bridge uses, as build.rs measured them (src/nginx/layout_probe.c)\n\
-         // in nginx {version} on 64-bit Linux.\n\
-         //\n\
-         // Generated.  Built for a configured nginx (NGINX_BUILD_DIR) the library\n\
-         // uses that nginx's own values, measured the same way; without one it uses\n\
-         // the ones in src/nginx/layout.rs, nginx 1.28.3's: `make layout` writes\n\
-         // them, `make check` fails when they are not what nginx 1.28.3 measures.\n"
+/// `s` quoted for sh.
+fn quoted(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// The layout lines of a record: `NAME=value # type: what`.
+fn layout_lines(record: &str) -> impl Iterator<Item = (&str, &str, &str, &str)> {
+    record.lines().filter_map(|l| {
+        let (name, rest) = l.split_once('=')?;
+        let (value, rest) = rest.split_once(" # ")?;
+        let (ty, what) = rest.split_once(": ")?;
+        Some((name, ty, value, what))
+    })
+}
+
+/// The library's layout module, from the layout lines of a record.
+fn layout_module(record: &str) -> String {
+    let mut s = String::from(
+        "// The parts of nginx's structures, and the constants, that the nginx\n\
+         // bridge uses (generated by build.rs from src/nginx/layout_probe.c's list).\n",
     );
-    for (name, ty, doc, hex) in LAYOUT {
-        let v = value(name);
-        let v = match (*ty, *hex) {
-            ("bool", _) => (v != 0).to_string(),
-            (_, true) => format!("{v:#x}"),
-            _ => v.to_string(),
+    for (name, ty, value, what) in layout_lines(record) {
+        let value = match ty {
+            "bool" => (value != "0").to_string(),
+            _ => value.to_string(),
         };
-        s += &format!("\n/// {doc}.\npub(crate) const {name}: {ty} = {v};\n");
+        s += &format!("\n/// `{what}`.\npub(crate) const {name}: {ty} = {value};\n");
     }
     s
 }

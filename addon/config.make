@@ -1,19 +1,19 @@
 # Sourced by nginx's auto/make: appends to objs/Makefile the rule that
 # builds libngx_channel.a for this nginx tree (scripts/lean-lib.sh, with
-# NGINX_BUILD_DIR: build.rs measures this nginx's structure layouts and
-# reads NGX_DEBUG, and leaves the layout it measured in
-# objs/ngx_channel_rs/layout.rs) and the guard that fails the build,
-# removing the binary, unless the channel functions in it are ngx-channel's.
+# NGINX_BUILD_DIR: build.rs measures this nginx's layout and NGX_DEBUG, and
+# writes what it learned to the record objs/ngx_channel_rs/build.env) and
+# the guard that fails the build, removing the binary, unless the channel
+# functions in it are ngx-channel's.
 
 ngx_channel_rs_src=`pwd`
 ngx_channel_rs_objs=`cd "$NGX_OBJS" && pwd`
-# the binary this nginx builds: objs/nginx, objs/angie in Angie
-ngx_channel_rs_binary=`sed -n 's/^binary:[ 	]*//p' $NGX_MAKEFILE`
+ngx_channel_rs_record=$ngx_channel_rs_objs/ngx_channel_rs/build.env
 
 # NGX_CHANNEL_FEATURES at configure time: Cargo features of the library.
 # Ours reads as this tree's own ngx_channel.c does: after nginx's fd-table
 # fix (commit c650b3ec5: EMSGSIZE and EMFILE skip a message), with
 # upstream-next; NGX_CHANNEL_FEATURES=upstream-next selects it for any nginx.
+# The record says which read path the library was built with.
 ngx_channel_rs_features=${NGX_CHANNEL_FEATURES:-}
 if grep NGX_EMSGSIZE src/os/unix/ngx_channel.c >/dev/null 2>&1; then
     case " $ngx_channel_rs_features " in
@@ -34,7 +34,7 @@ $ngx_channel_rs_lib:	ngx_channel_rs_always
 	NGINX_BUILD_DIR="$ngx_channel_rs_objs" \\
 	NGINX_SOURCE_DIR="$ngx_channel_rs_src" \\
 	NGX_CHANNEL_FEATURES="$ngx_channel_rs_features" \\
-	NGX_CHANNEL_LAYOUT_OUT="$ngx_channel_rs_objs/ngx_channel_rs/layout.rs" \\
+	NGX_CHANNEL_RECORD="$ngx_channel_rs_record" \\
 	"$ngx_channel_rs_root/scripts/lean-lib.sh" "$ngx_channel_rs_objs/ngx_channel_rs"
 
 ngx_channel_rs_always:
@@ -43,7 +43,7 @@ ngx_channel_rs_always:
 
 build:	ngx_channel_rs_guard
 
-ngx_channel_rs_guard:	$ngx_channel_rs_binary
-	"$ngx_channel_rs_root/addon/guard.sh" $ngx_channel_rs_binary
+ngx_channel_rs_guard:	binary
+	. "$ngx_channel_rs_record" && "$ngx_channel_rs_root/addon/guard.sh" "\$\$BINARY"
 
 END

@@ -1,9 +1,9 @@
 /*
  * Compiled by build.rs against a configured nginx (NGINX_BUILD_DIR), with
  * that nginx's compiler, CFLAGS and core include flags from its
- * objs/Makefile, and run: prints, one "NAME VALUE" line each, every offset,
- * bit and constant the nginx bridge uses, as this nginx lays them out.
- * build.rs turns them into the library's layout.rs.
+ * objs/Makefile, and run: prints, one "NAME=value" line each, nginx's
+ * version, whether it is built with NGX_DEBUG, and every offset, bit and
+ * constant the nginx bridge uses, as this nginx lays them out.
  *
  * What cannot differ without breaking nginx's own ABI with its modules (the
  * message, the return values, the commands: CONTRACT B1, B6), and the
@@ -80,33 +80,43 @@ BRIDGE(SAME_TYPE(((ngx_log_t *) 0)->log_level, ngx_uint_t),
        "ngx_log_t.log_level");
 
 
-/* name, value: every offset and constant the bridge uses */
+/*
+ * The one list of what the bridge reads of nginx: name, Rust type, value.
+ * The probe prints each as a line of build.rs's record of this nginx,
+ * "NAME=value # type: what", and build.rs turns those lines into the
+ * library's layout module; src/nginx/nginx-1.28.3.layout holds nginx
+ * 1.28.3's, the default.
+ */
 
 #define LAYOUT(X)                                                            \
-    X(LOG_LEVEL, offsetof(ngx_log_t, log_level))                             \
-    X(CYCLE_POOL, offsetof(ngx_cycle_t, pool))                               \
-    X(CYCLE_LOG, offsetof(ngx_cycle_t, log))                                 \
-    X(CONN_READ, offsetof(ngx_connection_t, read))                           \
-    X(CONN_WRITE, offsetof(ngx_connection_t, write))                         \
-    X(CONN_POOL, offsetof(ngx_connection_t, pool))                           \
-    X(EV_HANDLER, offsetof(ngx_event_t, handler))                            \
-    X(EV_LOG, offsetof(ngx_event_t, log))                                    \
-    X(ACTIONS_ADD, offsetof(ngx_event_actions_t, add))                       \
-    X(ACTIONS_ADD_CONN, offsetof(ngx_event_actions_t, add_conn))             \
-    X(READ_EVENT, NGX_READ_EVENT)                                            \
-    X(USE_EPOLL_EVENT, NGX_USE_EPOLL_EVENT)                                  \
-    X(LOG_ALERT, NGX_LOG_ALERT)                                              \
-    X(LOG_DEBUG, NGX_LOG_DEBUG)                                              \
-    X(LOG_DEBUG_CORE, NGX_LOG_DEBUG_CORE)                                    \
-    X(LOG_SRC_FILE, SAME_TYPE(ngx_log_error_core, LOG_CORE_SRC_FILE))
+    X(LOG_LEVEL, usize, offsetof(ngx_log_t, log_level))                      \
+    X(CYCLE_POOL, usize, offsetof(ngx_cycle_t, pool))                        \
+    X(CYCLE_LOG, usize, offsetof(ngx_cycle_t, log))                          \
+    X(CONN_READ, usize, offsetof(ngx_connection_t, read))                    \
+    X(CONN_WRITE, usize, offsetof(ngx_connection_t, write))                  \
+    X(CONN_POOL, usize, offsetof(ngx_connection_t, pool))                    \
+    X(EV_HANDLER, usize, offsetof(ngx_event_t, handler))                     \
+    X(EV_LOG, usize, offsetof(ngx_event_t, log))                             \
+    X(EV_CHANNEL_BYTE, usize, channel_byte())                                \
+    X(EV_CHANNEL_MASK, u8, channel_mask())                                   \
+    X(ACTIONS_ADD, usize, offsetof(ngx_event_actions_t, add))                \
+    X(ACTIONS_ADD_CONN, usize, offsetof(ngx_event_actions_t, add_conn))      \
+    X(READ_EVENT, isize, NGX_READ_EVENT)                                     \
+    X(USE_EPOLL_EVENT, usize, NGX_USE_EPOLL_EVENT)                           \
+    X(LOG_ALERT, usize, NGX_LOG_ALERT)                                       \
+    X(LOG_DEBUG, usize, NGX_LOG_DEBUG)                                       \
+    X(LOG_DEBUG_CORE, usize, NGX_LOG_DEBUG_CORE)                             \
+    X(LOG_SRC_FILE, bool, SAME_TYPE(ngx_log_error_core, LOG_CORE_SRC_FILE))
 
 
 #if (NGX_CHANNEL_EXPECT)
 
-#define EXPECT(name, expr)                                                   \
+#define channel_byte()  EXP_EV_CHANNEL_BYTE
+#define channel_mask()  EXP_EV_CHANNEL_MASK
+#define EXPECT(name, type, expr)                                             \
     _Static_assert((long long) (expr) == (long long) EXP_##name,             \
-                   "nginx's " #name " differs from ngx-channel's "           \
-                   "src/nginx/layout.rs, and a cross build cannot measure it");
+                   "nginx's " #name " differs from ngx-channel's default "   \
+                   "layout, and a cross build cannot measure it");
 LAYOUT(EXPECT)
 
 int
@@ -117,51 +127,64 @@ main(void)
 
 #else
 
-#define PRINT(name, expr)                                                    \
-    printf("%s %lld\n", #name, (long long) (expr));
+/*
+ * C cannot take the offset of a bit field: the byte and the mask of the
+ * channel bit are found by setting it in a zeroed event.
+ */
+
+static size_t  channel_at;
+static u_char  channel_bits;
+
+
+static int
+find_channel_bit(void)
+{
+    size_t        i, found;
+    u_char       *p;
+    ngx_event_t   ev;
+
+    ngx_memzero(&ev, sizeof(ngx_event_t));
+    ev.channel = 1;
+
+    p = (u_char *) &ev;
+    found = 0;
+
+    for (i = 0; i < sizeof(ngx_event_t); i++) {
+        if (p[i] != 0) {
+            channel_at = i;
+            channel_bits = p[i];
+            found++;
+        }
+    }
+
+    return found == 1 ? 0 : -1;
+}
+
+#define channel_byte()  channel_at
+#define channel_mask()  channel_bits
+
+#define PRINT(name, type, expr)                                              \
+    printf("%s=%lld # %s: %s\n", #name, (long long) (expr), #type, #expr);
 
 
 int
 main(void)
 {
-    size_t          i, byte, bits;
-    unsigned char  *p;
-    ngx_event_t     ev;
-
-    LAYOUT(PRINT)
-
-    /* C cannot take the offset of a bit field: set it in a zeroed event */
-
-    ngx_memzero(&ev, sizeof(ngx_event_t));
-    ev.channel = 1;
-
-    p = (unsigned char *) &ev;
-    byte = 0;
-    bits = 0;
-
-    for (i = 0; i < sizeof(ngx_event_t); i++) {
-        if (p[i] != 0) {
-            byte = i;
-            bits++;
-        }
-    }
-
-    if (bits != 1) {
-        fprintf(stderr, "ngx_event_t.channel: set in %zu bytes\n", bits);
+    if (find_channel_bit() != 0) {
+        fprintf(stderr, "ngx_event_t.channel: not one bit of one byte\n");
         return 1;
     }
 
-    printf("EV_CHANNEL_BYTE %zu\n", byte);
-    printf("EV_CHANNEL_MASK %u\n", (unsigned) p[byte]);
-
-    printf("NGX_DEBUG %d\n",
+    printf("NGINX_VERSION='%s'\n", NGINX_VERSION);
+    printf("NGX_DEBUG=%d\n",
 #if (NGX_DEBUG)
            1
 #else
            0
 #endif
            );
-    printf("NGINX_VERSION %s\n", NGINX_VERSION);
+
+    LAYOUT(PRINT)
 
     return 0;
 }
