@@ -20,6 +20,12 @@ src=$top/target/trees/debian-$suite/src
 build=$out/build
 [ -f "$src/debian/rules" ] || { echo "deb-build.sh: no $src/debian/rules (make target/trees/debian-$suite/origin)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "deb-build.sh: apt-get build-dep needs root" >&2; exit 1; }
+host=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+[ "$suite" = "$host" ] || {
+    echo "deb-build.sh: refused: the build dependencies of Debian $suite's nginx would be" \
+         "installed into this host's dpkg, and this host runs Debian ${host:-(unknown)}" >&2
+    exit 1
+}
 
 rm -rf "$build" "$out"/*.deb "$out"/*.buildinfo "$out"/*.changes
 mkdir -p "$build/cargo-home"
