@@ -120,14 +120,9 @@ def reloads(stock_bin, ours_bin, rounds, burst):
 
 
 def footprint(stock_bin, ours_bin):
-    """scripts/footprint.sh's figures: text bytes and exported symbols."""
-    top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    out = subprocess.run([os.path.join(top, "scripts", "footprint.sh"), stock_bin, ours_bin],
-                         capture_output=True, text=True).stdout
-    text = re.search(r"^text: stock (\d+), ours (\d+)", out, re.M)
-    syms = re.search(r"^exported symbols: stock (\d+), ours (\d+)", out, re.M)
-    return {"text/stock": int(text[1]), "text/ours": int(text[2]),
-            "exported/stock": int(syms[1]), "exported/ours": int(syms[2])}
+    """Text bytes and the number of exported symbols, stock and ours."""
+    f = nginxrun.footprint(stock_bin, ours_bin)
+    return {k: len(v) if k.startswith("exported") else v for k, v in f.items()}
 
 
 def machine():

@@ -2,8 +2,8 @@
 # usage: nginx-fetch.sh TREE DIR
 # Puts the pristine source of the nginx tree named TREE in DIR/src (builds
 # copy it: it is never configured in place), then describes it in
-# DIR/origin (make's target: written last): where it came from, its
-# version and its ngx_channel.c.
+# DIR/origin (make's target: written last), KEY=value lines: where it came
+# from, its name and nginx version, its ngx_channel.c's sha256.
 #   debian-SUITE (bookworm, trixie, sid, ...): Debian's nginx source
 #     package of that suite, Debian's patches applied
 #     (scripts/debian-source.py, through a private apt configuration);
@@ -80,13 +80,16 @@ fi
 
 channel=$dir/src/src/os/unix/ngx_channel.c
 define() { sed -n "s/^#define $1 *\"\(.*\)\"/\1/p" "$2" 2>/dev/null | head -1; }
-version="nginx $(define NGINX_VERSION "$dir/src/src/core/nginx.h")"
-name=$(define NGINX_NAME "$dir/src/src/core/nginx.h")
-[ -n "$name" ] && [ "$name" != nginx ] && version="$name ${version#nginx }"
+version=$(define NGINX_VERSION "$dir/src/src/core/nginx.h")
+name="nginx $version"
+fork=$(define NGINX_NAME "$dir/src/src/core/nginx.h")
+[ -n "$fork" ] && [ "$fork" != nginx ] && name="$fork $version"
 angie=$(define ANGIE_VERSION "$dir/src/src/core/angie.h")
-[ -n "$angie" ] && version="Angie $angie (${version})"
+[ -n "$angie" ] && name="Angie $angie (nginx $version)"
+# the tree's record: KEY='value' lines (sh syntax)
 {
-    echo "origin: $origin"
-    echo "version: $version"
-    echo "ngx_channel.c: sha256 $(sha256sum "$channel" | cut -d' ' -f1)"
+    echo "ORIGIN='$origin'"
+    echo "NAME='$name'"
+    echo "VERSION=$version"
+    echo "CHANNEL_SHA256=$(sha256sum "$channel" | cut -d' ' -f1)"
 } >"$dir/origin"

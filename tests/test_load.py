@@ -6,20 +6,13 @@ epoll.  Ours must do no worse than stock from the same source and flags.
 
 import pytest
 
-import nginxrun
-
 RELOADS = 50
 
 
-@pytest.fixture(scope="module")
-def loaded(binary, workers):
-    runs = {}
-
+@pytest.fixture(scope="session")
+def loaded(scenarios, binary):
     def run(impl):
-        if impl not in runs:
-            runs[impl] = nginxrun.scenario(binary(f"{impl}-plain"), "epoll", workers,
-                                           debug=False, reloads_under_load=RELOADS)
-        return runs[impl]
+        return scenarios(binary(f"{impl}-plain"), debug=False, reloads_under_load=RELOADS)
     return run
 
 

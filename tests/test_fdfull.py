@@ -13,8 +13,8 @@ ngx_channel.c has it), every old worker shuts down gracefully; where not
 (nginx 1.28), the old workers never see QUIT and are left running.
 """
 
+import functools
 import os
-import re
 import signal
 import socket
 import time
@@ -79,30 +79,34 @@ def reload_into_full_tables(binary):
     return r
 
 
-@pytest.fixture(scope="module")
-def results(binary):
-    runs = {}
+@pytest.fixture(scope="session", params=["tree", "upstream"])
+def fd_tree(request, tree):
+    """The tree under test, and the tree of nginx's fd-table fix."""
+    return tree if request.param == "tree" else request.getfixturevalue("upstream")
 
+
+@pytest.fixture(scope="session")
+def results(fd_tree):
+    @functools.cache
     def run(variant):
-        if variant not in runs:
-            runs[variant] = reload_into_full_tables(binary(variant))
-            print(f"{variant}: {runs[variant]}")
-        r = runs[variant]
+        r = reload_into_full_tables(fd_tree.binary(variant))
+        print(f"{fd_tree.name} {variant}: {r}")
+        return r
+
+    def checked(variant):
+        r = run(variant)
         assert "error" not in r, f"{variant}: the run did not complete: {r['error']}"
         return r
-    return run
+    return checked
 
 
-@pytest.fixture(scope="module")
-def fixed(pytestconfig):
+@pytest.fixture(scope="session")
+def fixed(fd_tree):
     """The builds with nginx's fd-table fix: ours-upstream always; stock and
-    ours too when the tree's own ngx_channel.c has it (nginx after 1.31.4).
-    The addon, which reads that file, says so: it then gave cargo the
-    upstream-next feature for ours-debug (objs/Makefile)."""
-    root = pytestconfig.getoption("nginx_root")
-    with open(os.path.join(root, "ours-debug", "objs", "Makefile")) as f:
-        tree_has_fix = re.search(r'NGX_CHANNEL_FEATURES=".*upstream-next', f.read())
-    return ["stock-debug", "ours-debug", "ours-upstream"] if tree_has_fix else ["ours-upstream"]
+    ours too when the tree's own ngx_channel.c has it (the addon then built
+    ours with upstream-next, and its record says so)."""
+    has_fix = fd_tree.record("ours-debug")["READ_PATH"] == "upstream-next"
+    return ["stock-debug", "ours-debug", "ours-upstream"] if has_fix else ["ours-upstream"]
 
 
 VARIANTS = ["stock-debug", "ours-debug", "ours-upstream"]

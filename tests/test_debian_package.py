@@ -1,16 +1,18 @@
-"""Debian's nginx package rebuilt with ngx-channel (make deb), unpacked into
-a private root (dpkg -x; the system's nginx untouched), beside Debian's own
-prebuilt nginx package of the same version and Debian's own prebuilt
-dynamic module packages (make deb-test: scripts/deb-test.sh).
+"""Debian's nginx package rebuilt with ngx-channel (make deb), beside
+Debian's own prebuilt nginx package of the same version and Debian's own
+prebuilt dynamic module packages, downloaded from Debian's archive
+(scripts/debian-apt.sh); each unpacked into a private root of
+target/deb-test (dpkg -x: nothing is installed, the system's nginx is
+untouched).
 
-    pytest tests/nginx/test_debian_package.py --deb-root=target/deb-test
+    pytest tests/test_debian_package.py --deb-dir=target/deb --deb-suite=SUITE
 
-The root holds ours/ and debian/ (each package's files) and modules/ (the
-module packages').  Both binaries must take every module (the same module
-signature: --with-compat, the same configure flags) and run the
-master/worker scenario with all of them loaded, with the same outcome.
+Both binaries must take every module (the same module signature:
+--with-compat, the same configure flags) and run the master/worker
+scenario with all of them loaded, with the same outcome.
 """
 
+import glob
 import os
 import shutil
 import subprocess
@@ -18,6 +20,7 @@ import subprocess
 import pytest
 
 import nginxrun
+from conftest import TOP, expected_counts, ok
 
 # Debian's dynamic module packages: their .so, in load order (stream first)
 MODULES = {
@@ -34,15 +37,27 @@ NEEDS = {"libnginx-mod-stream-geoip": ["libnginx-mod-stream"]}
 # prefix here
 TEMP_PATHS = "\n".join(f"    {d}_temp_path temp_{d};"
                        for d in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture(scope="session")
 def deb(pytestconfig):
-    root = pytestconfig.getoption("deb_root")
-    if not root or not os.path.isdir(root):
-        pytest.fail("--deb-root=target/deb-test is needed (make deb-test)")
-    return os.path.abspath(root)
+    """target/deb-test: ours/, debian/ (each package's files), modules/."""
+    suite = pytestconfig.getoption("deb_suite")
+    ours = glob.glob(os.path.join(pytestconfig.getoption("deb_dir"), "nginx_*.deb"))
+    if not suite or not ours:
+        pytest.fail("--deb-dir=target/deb (make deb) and --deb-suite are needed", pytrace=False)
+    version = ok(["dpkg-deb", "-f", ours[0], "Version"]).strip()
+    root = os.path.join(TOP, "target", "deb-test")
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(f"{root}/download")
+    apt = [f"{TOP}/scripts/debian-apt.sh", suite, "apt-get", "-q"]
+    ok([*apt, "update"])
+    ok([*apt, "download", *(f"{p}={version}" for p in ["nginx", *MODULES])], cwd=f"{root}/download")
+    ok(["dpkg", "-x", ours[0], f"{root}/ours"])
+    for p in ["nginx", *MODULES]:
+        (path,) = glob.glob(f"{root}/download/{p}_{version.split(':')[-1]}_*.deb")
+        ok(["dpkg", "-x", path, f"{root}/{'debian' if p == 'nginx' else 'modules'}"])
+    return root
 
 
 def nginx_of(deb, which):
@@ -100,16 +115,11 @@ def test_all_modules_load_together(deb, which):
 
 
 @pytest.fixture(scope="session")
-def runs(deb):
+def runs(deb, scenarios):
     """The scenario with every module loaded, on each binary, made once."""
-    done = {}
-
     def run(which):
-        if which not in done:
-            done[which] = nginxrun.scenario(nginx_of(deb, which), debug=True,
-                                            main_extra=load_lines(deb, list(MODULES)),
-                                            http_extra=TEMP_PATHS)
-        return done[which]
+        return scenarios(nginx_of(deb, which), main_extra=load_lines(deb, list(MODULES)),
+                         http_extra=TEMP_PATHS)
     return run
 
 
@@ -122,9 +132,7 @@ def test_scenario_with_the_modules(runs, workers, which):
     assert (t.kill_fallback, t.worker_signals, t.emerg) == (0, 0, 0)
     assert t.exit_signals == [9] and len(t.alerts) == 1
     assert t.exit_codes == [0] * (2 * workers) and r.left_running == 0
-    opens = sum(range(workers)) + sum(range(workers, 2 * workers)) + (workers - 1)
-    assert (t.command("OPEN"), t.command("QUIT"), t.command("REOPEN")) == \
-        (opens, 2 * workers, workers)
+    assert {c: t.command(c) for c in ("OPEN", "QUIT", "REOPEN")} == expected_counts(workers)
 
 
 def test_ours_as_debians_own(runs):

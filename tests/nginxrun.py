@@ -84,6 +84,22 @@ def get(port, timeout=3):
         conn.close()
 
 
+def footprint(stock, ours):
+    """What linking ngx-channel in place of ngx_channel.c costs an nginx
+    binary: the text size (size(1)) and the exported dynamic symbols of
+    stock and of ours."""
+    def text(path):
+        out = subprocess.run(["size", path], capture_output=True, text=True, check=True).stdout
+        return int(out.splitlines()[1].split()[0])
+
+    def exported(path):
+        out = subprocess.run(["nm", "-D", "--defined-only", path], capture_output=True,
+                             text=True, check=True).stdout
+        return sorted(line.split()[-1] for line in out.splitlines())
+    return {"text/stock": text(stock), "text/ours": text(ours),
+            "exported/stock": exported(stock), "exported/ours": exported(ours)}
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -102,7 +118,7 @@ class Nginx:
         self.log = os.path.join(self.dir, "logs", "error.log")
         self.pidfile = os.path.join(self.dir, "logs", "nginx.pid")
         self.port = free_port()
-        self.master = None
+        self.master = self.group = None
         self.started = []  # every pid this run saw, for stop()
         level = "debug" if debug_log else "notice"
         with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
@@ -141,6 +157,9 @@ http {{
         with open(self.pidfile) as f:
             self.master = int(f.read())
         self.started.append(self.master)
+        # the master calls setsid(): its workers stay in its process group,
+        # even once orphaned
+        self.group = self.master if os.getpgid(self.master) == self.master else None
         return self.wait_workers()
 
     def workers_now(self):
@@ -178,7 +197,13 @@ http {{
         return Tally.of(self.lines(start, end), self.master)
 
     def stop(self):
-        """Kills everything this run started, by pid, and removes its prefix."""
+        """Kills everything this run started, by pid: the master's process
+        group, and every pid seen; then removes its prefix."""
+        if self.group:
+            try:
+                os.killpg(self.group, signal.SIGKILL)
+            except OSError:
+                pass
         for pid in [self.master, *self.started]:
             if pid and alive(pid):
                 try:

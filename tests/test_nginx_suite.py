@@ -2,27 +2,29 @@
 from the same source and flags (the --with-debug builds): per file, the
 same result on both.
 
-    pytest tests/nginx/test_nginx_suite.py --nginx-root=target/nginx/TREE \\
-        --suite=DIR [--suite-files=subset|all|a.t,b.t] [--suite-jobs=4] \\
-        [--results=FILE]
+    pytest tests/test_nginx_suite.py --trees=TREE --suite=DIR [--suite-2022=DIR]
+        [--full-suite=TREE] [--suite-jobs=4]
 
 Each file runs as nginx-tests runs it (perl, TEST_NGINX_BINARY; as root
 with TEST_NGINX_GLOBALS="user root;"); its TAP output is summed up: the
 plan or the reason it skipped itself, tests ok, failed (not ok without
-TODO), skipped.  Files run several at a time; a file whose results differ
-is run once more on both, one run at a time (nginx-tests has files that
-are timing-sensitive or need port ranges no other test holds), and the
-retry is reported.  The
-suite's nginx listen on 127.0.0.1 only; each file stops its nginx itself.
+TODO), skipped.  nginx older than 1.19.5 runs the suite of 2022 (the later
+one starts nginx with -e).  Files run several at a time; a file whose
+results differ is run once more on both, one run at a time (nginx-tests has
+files that are timing-sensitive or need port ranges no other test holds),
+and the retry is reported.  The suite's nginx listen on 127.0.0.1 only;
+each file stops its nginx itself.  The subset runs on every tree; the whole
+suite on the --full-suite tree.
 """
 
 import concurrent.futures
-import json
 import os
 import re
 import subprocess
 
 import pytest
+
+from conftest import report
 
 # The files that exercise reloads, worker lifecycle and shutdown: reloads
 # (HUP), graceful shutdown with connections open (worker_shutdown_timeout),
@@ -46,21 +48,6 @@ SUBSET = [
 ]
 
 TIMEOUT = 300  # seconds for one file
-
-
-def files_asked(config):
-    suite = config.getoption("suite")
-    which = config.getoption("suite_files")
-    if which == "all":
-        return sorted(f for f in os.listdir(suite) if f.endswith(".t"))
-    if which == "subset":
-        return SUBSET
-    return which.split(",")
-
-
-def pytest_generate_tests(metafunc):
-    if "suite_file" in metafunc.fixturenames:
-        metafunc.parametrize("suite_file", files_asked(metafunc.config))
 
 
 def parse_tap(out, status):
@@ -107,41 +94,77 @@ def run_file(suite, name, binary):
 
 
 @pytest.fixture(scope="session")
-def suite_results(pytestconfig, binary):
-    """Every file asked for, run with stock and ours, several at a time;
-    a file whose results differ runs once more on both."""
-    suite = pytestconfig.getoption("suite")
+def suite_of(pytestconfig, tree):
+    """run(files): {file: {stock, ours, retried}}, each file run once per
+    tree with stock and ours, several at a time; a file whose results
+    differ runs once more on both, alone."""
+    old = tree.version() < (1, 19, 5)
+    suite = pytestconfig.getoption("suite_2022" if old else "suite")
     if not suite or not os.path.isdir(suite):
-        pytest.fail(f"--suite={suite!r}: not a directory holding nginx-tests")
-    bins = {"stock": binary("stock-debug"), "ours": binary("ours-debug")}
-    names = files_asked(pytestconfig)
+        pytest.fail(f"--suite{'-2022' if old else ''}={suite!r}: not nginx-tests "
+                    f"(NGINX_TESTS{'_2022' if old else ''})", pytrace=False)
+    bins = {"stock": tree.binary("stock-debug"), "ours": tree.binary("ours-debug")}
     jobs = pytestconfig.getoption("suite_jobs")
+    done = {}
 
     def run_all(todo, jobs):
         with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
             futs = {(n, b): pool.submit(run_file, suite, n, bins[b]) for n in todo for b in bins}
             return {k: f.result() for k, f in futs.items()}
 
-    first = run_all(names, jobs)
-    results = {n: {"stock": first[n, "stock"], "ours": first[n, "ours"], "retried": False}
-               for n in names}
-    differ = [n for n in names if results[n]["stock"] != results[n]["ours"]]
-    if differ:
-        # one file at a time: some need port ranges that others hold
+    def results(names):
+        todo = [n for n in names if n not in done]
+        first = run_all(todo, jobs)
+        for n in todo:
+            done[n] = {"stock": first[n, "stock"], "ours": first[n, "ours"], "retried": False}
+        differ = [n for n in todo if done[n]["stock"] != done[n]["ours"]]
         again = run_all(differ, 1)
         for n in differ:
-            results[n] = {"stock": again[n, "stock"], "ours": again[n, "ours"],
-                          "retried": True, "first": {"stock": first[n, "stock"],
-                                                     "ours": first[n, "ours"]}}
-    out = pytestconfig.getoption("results")
-    if out:
-        with open(out, "w") as f:
-            json.dump(results, f, indent=1, sort_keys=True)
+            done[n] = {"stock": again[n, "stock"], "ours": again[n, "ours"], "retried": True}
+        return {n: done[n] for n in names}
+    results.suite = "nginx-tests 2022" if old else "nginx-tests 2026"
+    results.dir = suite
     return results
 
 
-def test_same_result_with_stock_and_ours(suite_results, suite_file):
-    r = suite_results[suite_file]
+def failed(r):
+    return (not r.get("absent") and r.get("skip_all") is None
+            and bool(r.get("failed") or r.get("exit") or r.get("timeout")))
+
+
+def summary(suite, results):
+    """What the matrix shows of a suite run."""
+    out = {"suite": suite.suite, "files": len(results),
+           "differ": sorted(n for n, r in results.items() if r["stock"] != r["ours"]),
+           "retried": sorted(n for n, r in results.items() if r["retried"]),
+           "failing": sorted(n for n, r in results.items() if failed(r["stock"]))}
+    for b in ("stock", "ours"):
+        rs = [r[b] for r in results.values()]
+        out[b] = {"absent": sum(1 for r in rs if r.get("absent")),
+                  "skipped": sum(1 for r in rs if r.get("skip_all") is not None),
+                  "failed": sum(1 for r in rs if failed(r)),
+                  "ok": sum(r.get("ok", 0) for r in rs)}
+        out[b]["passed"] = len(rs) - out[b]["absent"] - out[b]["skipped"] - out[b]["failed"]
+    return out
+
+
+@pytest.mark.compat
+@pytest.mark.timeout(2400)
+@pytest.mark.parametrize("suite_file", SUBSET)
+def test_same_result_with_stock_and_ours(tree, suite_of, suite_file):
+    results = suite_of(SUBSET)
+    report(tree.name, "suite_subset", summary(suite_of, results))
+    r = results[suite_file]
     print(f"{suite_file}: stock {r['stock']}, ours {r['ours']}"
           f"{' (after a retry)' if r['retried'] else ''}")
     assert r["ours"] == r["stock"]
+
+
+@pytest.mark.compat
+@pytest.mark.full_suite
+@pytest.mark.timeout(3000)
+def test_whole_suite_same_result_per_file(tree, suite_of):
+    files = sorted(f for f in os.listdir(suite_of.dir) if f.endswith(".t"))
+    s = summary(suite_of, suite_of(files))
+    report(tree.name, "suite_all", s)
+    assert s["differ"] == []
