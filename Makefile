@@ -5,7 +5,6 @@
 
 CARGO    ?= cargo
 CC       ?= cc
-CXX      ?= c++
 PYTHON   ?= python3
 NPROC    := $(shell nproc 2>/dev/null || echo 2)
 VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
@@ -15,12 +14,10 @@ DESTDIR  ?=
 RELEASE  := target/release
 LIB_A    := $(RELEASE)/libngx_channel.a
 LIB_SO   := $(RELEASE)/libngx_channel.so.$(VERSION)
-CT       := target/c_tests
-CFLAGS_T := -O2 -g -Wall -Wextra -Werror -Iinclude
 # what the library is built from: a change here rebuilds it, and the nginx
 # builds that link it
 LIB_SRCS := Cargo.toml Cargo.lock build.rs cbindgen.toml scripts/lean-lib.sh \
-            $(wildcard src/*.rs src/nginx/*.rs src/nginx/*.c)
+            $(wildcard src/*.rs src/nginx/*.rs src/nginx/*.c src/nginx/*.layout)
 
 .PHONY: all help deps lib install uninstall header layout check demo nginx diff bench \
         bench-smoke compat nginx-tests-full dist deb deb-test fuzz soak

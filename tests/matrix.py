@@ -77,8 +77,8 @@ def main():
     for name, cpu, t in rows:
         f = t["facts"]
         o = f.get("origin", {})
-        lines.append(f"| {name} | {cpu} | {o.get('NAME', '?')} | {o.get('ORIGIN', f.get('not_run', '?'))} | "
-                     f"`{o.get('CHANNEL_SHA256', '?')[:16]}…` | {f.get('read_path', '?')} |")
+        lines.append(f"| {name} | {cpu} | {o.get('NAME', '—')} | {o.get('ORIGIN', f.get('not_run', '?'))} | "
+                     f"`{o.get('CHANNEL_SHA256', '—')[:16]}…` | {f.get('read_path', '—')} |")
     lines += ["", "## Checks", "",
               "The layout is what `build.rs` measured in the tree (offsets, the `channel` bit,",
               "constants, the form of `ngx_log_error_core`) against nginx 1.28.3's.", "",
@@ -87,11 +87,13 @@ def main():
               "|---|---|---|---|---|---|---|---|---|---|"]
     for name, cpu, t in rows:
         f, tests = t["facts"], t["tests"]
-        passed = sum(1 for v in tests.values() if v == "passed")
+        counts = {o: sum(1 for v in tests.values() if v == o) for o in ("passed", "failed")}
+        verdict = ("not run" if "not_run" in f else
+                   f"{counts['passed']} passed, {counts['failed']} failed")
         fp = f.get("footprint_debug")
         lay = f.get("layout")
         lines.append(
-            f"| {name} | {cpu} | {passed} passed, {len(tests) - passed} not | "
+            f"| {name} | {cpu} | {verdict} | "
             f"{'not built' if lay is None else ', '.join(f'`{k}` = {v}' for k, v in lay.items()) or 'as 1.28.3' + chr(39) + 's'} | "
             f"{harness(f.get('harness_debug'))} | {harness(f.get('harness_plain'))} | "
             f"{scenario(f, 'debug')} | {scenario(f, 'plain')} | {f.get('guard', 'not run')} | "
