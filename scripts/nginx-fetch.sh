@@ -87,9 +87,10 @@ fork=$(define NGINX_NAME "$dir/src/src/core/nginx.h")
 angie=$(define ANGIE_VERSION "$dir/src/src/core/angie.h")
 [ -n "$angie" ] && name="Angie $angie (nginx $version)"
 # the tree's record: KEY='value' lines (sh syntax)
+quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 {
-    echo "ORIGIN='$origin'"
-    echo "NAME='$name'"
+    echo "ORIGIN=$(quote "$origin")"
+    echo "NAME=$(quote "$name")"
     echo "VERSION=$version"
     echo "CHANNEL_SHA256=$(sha256sum "$channel" | cut -d' ' -f1)"
 } >"$dir/origin"
