@@ -121,7 +121,8 @@ round_trips(rw_pt w, rw_pt r, ngx_uint_t n, int with_fd)
 
     for (i = 0; i < n; i++) {
         if (w(sv[0], &out, sizeof(ngx_channel_t), &bench_log) != NGX_OK
-            || r(sv[1], &in, sizeof(ngx_channel_t), &bench_log) != 32)
+            || r(sv[1], &in, sizeof(ngx_channel_t), &bench_log)
+               != (ngx_int_t) sizeof(ngx_channel_t))
         {
             fprintf(stderr, "round trip failed\n");
             exit(2);

@@ -12,11 +12,11 @@
 
 #define STATIC_CHECK(e, m)  typedef char m[(e) ? 1 : -1]
 
-STATIC_CHECK(sizeof(ngx_channel_t) == 32, size_is_32);
+STATIC_CHECK(sizeof(ngx_channel_t) == 4 * sizeof(void *), four_words);
 STATIC_CHECK(offsetof(ngx_channel_t, command) == 0, command_at_0);
-STATIC_CHECK(offsetof(ngx_channel_t, pid) == 8, pid_at_8);
-STATIC_CHECK(offsetof(ngx_channel_t, slot) == 16, slot_at_16);
-STATIC_CHECK(offsetof(ngx_channel_t, fd) == 24, fd_at_24);
+STATIC_CHECK(offsetof(ngx_channel_t, pid) == sizeof(void *), pid_in_word_1);
+STATIC_CHECK(offsetof(ngx_channel_t, slot) == 2 * sizeof(void *), slot_in_word_2);
+STATIC_CHECK(offsetof(ngx_channel_t, fd) == 3 * sizeof(void *), fd_in_word_3);
 STATIC_CHECK(NGX_OK == 0 && NGX_ERROR == -1 && NGX_AGAIN == -2, codes);
 STATIC_CHECK(NGX_CMD_OPEN_CHANNEL == 1 && NGX_CMD_CLOSE_CHANNEL == 2
              && NGX_CMD_QUIT == 3 && NGX_CMD_TERMINATE == 4

@@ -16,11 +16,11 @@
 #include "../include/ngx_channel.h"
 
 
-_Static_assert(sizeof(ngx_channel_t) == 32, "ngx_channel_t is 32 bytes");
+_Static_assert(sizeof(ngx_channel_t) == 4 * sizeof(void *), "four words");
 _Static_assert(offsetof(ngx_channel_t, command) == 0, "command at 0");
-_Static_assert(offsetof(ngx_channel_t, pid) == 8, "pid at 8");
-_Static_assert(offsetof(ngx_channel_t, slot) == 16, "slot at 16");
-_Static_assert(offsetof(ngx_channel_t, fd) == 24, "fd at 24");
+_Static_assert(offsetof(ngx_channel_t, pid) == sizeof(void *), "pid, word 1");
+_Static_assert(offsetof(ngx_channel_t, slot) == 2 * sizeof(void *), "slot, word 2");
+_Static_assert(offsetof(ngx_channel_t, fd) == 3 * sizeof(void *), "fd, word 3");
 _Static_assert(NGX_CMD_OPEN_CHANNEL == 1 && NGX_CMD_CLOSE_CHANNEL == 2
                && NGX_CMD_QUIT == 3 && NGX_CMD_TERMINATE == 4
                && NGX_CMD_REOPEN == 5, "commands");

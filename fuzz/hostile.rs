@@ -44,11 +44,16 @@ impl Scenario {
         payload.resize(len, 0);
         // mostly the real commands, sometimes raw bytes
         let command = b(2) % 8;
-        if command < 7 && len >= 8 {
-            let value: u64 = if command == 6 { 1 } else { u64::from(command) };
-            payload[..8].copy_from_slice(&value.to_ne_bytes());
+        let word = std::mem::size_of::<usize>();
+        if command < 7 && len >= word {
+            let value = if command == 6 {
+                1
+            } else {
+                usize::from(command)
+            };
+            payload[..word].copy_from_slice(&value.to_ne_bytes());
         }
-        let open_channel = len >= 8 && payload[..8] == 1u64.to_ne_bytes();
+        let open_channel = len >= word && payload[..word] == 1usize.to_ne_bytes();
         let control = b(3);
         Scenario {
             kind,
@@ -137,13 +142,14 @@ pub(crate) fn run(data: &[u8]) {
     let errno = std::io::Error::last_os_error().raw_os_error();
 
     let n = s.payload.len().min(s.read_size);
-    let command = u64::from_ne_bytes(buf.0[..8].try_into().expect("8 bytes"));
-    let fd_field = i32::from_ne_bytes(buf.0[24..28].try_into().expect("4 bytes"));
+    let word = std::mem::size_of::<usize>();
+    let command = usize::from_ne_bytes(buf.0[..word].try_into().expect("a word"));
+    let fd_field = i32::from_ne_bytes(buf.0[3 * word..3 * word + 4].try_into().expect("4 bytes"));
 
     if !delivered {
         assert_eq!(rc, -2, "nothing arrived: NGX_AGAIN ({s:?})");
         assert_eq!(errno, Some(libc::EAGAIN));
-    } else if n == 0 || n < 32 {
+    } else if n < 4 * word {
         assert_eq!(rc, -1, "R3/R4: nothing or too little ({s:?})");
     } else if s.open_channel {
         assert_eq!(command, 1, "the payload arrived as sent ({s:?})");

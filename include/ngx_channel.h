@@ -46,8 +46,9 @@ typedef void (*ngx_event_handler_pt)(ngx_event_t *ev);
 #if !defined(_NGX_CHANNEL_H_INCLUDED_)
 /**
  * The message that travels over a channel, byte for byte nginx's
- * `ngx_channel_t`: 32 bytes on LP64, with 4 bytes of padding after `pid`
- * and 4 after `fd` that go over the wire as they are in memory.
+ * `ngx_channel_t`: four words, 32 bytes on LP64 (with 4 bytes of padding
+ * after `pid` and 4 after `fd` that go over the wire as they are in
+ * memory), 16 on ILP32.
  */
 typedef struct {
   /**

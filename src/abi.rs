@@ -38,8 +38,9 @@ pub struct ngx_event_t {
 pub type ngx_event_handler_pt = Option<unsafe extern "C" fn(ev: *mut ngx_event_t)>;
 
 /// The message that travels over a channel, byte for byte nginx's
-/// `ngx_channel_t`: 32 bytes on LP64, with 4 bytes of padding after `pid`
-/// and 4 after `fd` that go over the wire as they are in memory.
+/// `ngx_channel_t`: four words, 32 bytes on LP64 (with 4 bytes of padding
+/// after `pid` and 4 after `fd` that go over the wire as they are in
+/// memory), 16 on ILP32.
 #[cfg(not(ngx_channel_cbindgen_nginx))]
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -72,16 +73,21 @@ pub const NGX_CMD_TERMINATE: ngx_uint_t = 4;
 /// Reopen log files.
 pub const NGX_CMD_REOPEN: ngx_uint_t = 5;
 
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+#[cfg(not(target_os = "linux"))]
 compile_error!(
-    "ngx-channel supports 64-bit Linux (x86_64, aarch64): the layouts of \
-     nginx's structures it relies on are checked there only"
+    "ngx-channel supports Linux: its control messages (SCM_RIGHTS, MSG_CTRUNC, \
+     the errors recvmsg() gives) and nginx's layouts are proven there only \
+     (docs/COMPAT.md); other systems are refused until they are proven"
 );
 
-// CONTRACT B1: the layout nginx puts on the wire.
-const _: () = assert!(size_of::<ngx_channel_t>() == 32);
+/// The size of a pointer, of `ngx_int_t` and of `ngx_uint_t`.
+const WORD: usize = size_of::<usize>();
+
+// CONTRACT B1: the layout nginx puts on the wire: four words (32 bytes on
+// LP64, 16 on ILP32), pid and fd each in a word of its own.
+const _: () = assert!(size_of::<ngx_channel_t>() == 4 * WORD);
 const _: () = assert!(offset_of!(ngx_channel_t, command) == 0);
-const _: () = assert!(offset_of!(ngx_channel_t, pid) == 8);
-const _: () = assert!(offset_of!(ngx_channel_t, slot) == 16);
-const _: () = assert!(offset_of!(ngx_channel_t, fd) == 24);
-const _: () = assert!(core::mem::align_of::<ngx_channel_t>() == 8);
+const _: () = assert!(offset_of!(ngx_channel_t, pid) == WORD);
+const _: () = assert!(offset_of!(ngx_channel_t, slot) == 2 * WORD);
+const _: () = assert!(offset_of!(ngx_channel_t, fd) == 3 * WORD);
+const _: () = assert!(core::mem::align_of::<ngx_channel_t>() == WORD);

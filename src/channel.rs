@@ -153,7 +153,11 @@ impl fmt::Display for Error {
             Error::WouldBlock => f.write_str("the channel would block"),
             Error::Closed => f.write_str("the peer closed the channel"),
             Error::Io(e) => write!(f, "channel I/O failed: {e}"),
-            Error::Short(n) => write!(f, "not enough data: {n} bytes of a 32-byte message"),
+            Error::Short(n) => write!(
+                f,
+                "not enough data: {n} bytes of a {}-byte message",
+                size_of::<ngx_channel_t>()
+            ),
             Error::MissingFd => f.write_str("OPEN_CHANNEL arrived without a descriptor"),
             Error::BadControl { level, kind } => {
                 write!(f, "invalid ancillary data level {level} or type {kind}")
@@ -220,7 +224,7 @@ impl Channel {
             // nginx does not detect a short write; a Rust caller is told
             Sent::Done(n) => Err(Error::Io(io::Error::new(
                 io::ErrorKind::WriteZero,
-                format!("short write: {n} of 32 bytes"),
+                format!("short write: {n} of {} bytes", size_of::<ngx_channel_t>()),
             ))),
             Sent::Again => Err(Error::WouldBlock),
             Sent::Failed(e) => Err(Error::Io(io::Error::from_raw_os_error(e))),

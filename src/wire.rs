@@ -14,19 +14,26 @@ use crate::abi::{ngx_channel_t, NGX_CMD_OPEN_CHANNEL};
 use crate::read_path;
 
 /// `CMSG_LEN(sizeof(int))`: the length of a header carrying one fd.
-pub(crate) const CMSG_LEN_FD: usize = size_of::<cmsghdr>() + size_of::<c_int>();
+// SAFETY: CMSG_LEN only computes a size.
+pub(crate) const CMSG_LEN_FD: usize = unsafe { libc::CMSG_LEN(size_of::<c_int>() as _) } as usize;
+
+/// `CMSG_SPACE(sizeof(int))`: nginx's control buffer.
+// SAFETY: CMSG_SPACE only computes a size.
+const CMSG_SPACE_FD: usize = unsafe { libc::CMSG_SPACE(size_of::<c_int>() as _) } as usize;
+
+/// The fds that fit after the header in nginx's buffer: two on LP64 (the
+/// header is aligned to 8 bytes), one on ILP32.
+const FDS: usize = (CMSG_SPACE_FD - size_of::<cmsghdr>()) / size_of::<c_int>();
 
 /// nginx's control buffer, `CMSG_SPACE(sizeof(int))` bytes: one header and
-/// room for one fd (two, once aligned on LP64).
+/// room for `FDS` fds.
 #[repr(C)]
 pub(crate) struct Control {
     hdr: cmsghdr,
-    fds: [c_int; 2],
+    fds: [c_int; FDS],
 }
 
-// CMSG_SPACE(sizeof(int)) on 64-bit Linux; checked against libc in tests.
-const _: () = assert!(size_of::<Control>() == 24);
-const _: () = assert!(size_of::<cmsghdr>() == 16);
+const _: () = assert!(size_of::<Control>() == CMSG_SPACE_FD);
 
 impl Control {
     /// What nginx sends with an fd (CONTRACT W2): a zeroed buffer, one
@@ -67,7 +74,7 @@ impl Arrived<'_> {
     fn fd(&self, i: usize) -> Option<c_int> {
         let h = self.header()?;
         let end = size_of::<cmsghdr>() + (i + 1) * size_of::<c_int>();
-        let covered = end <= cmsg_len(h) && end <= self.got && i < 2;
+        let covered = end <= cmsg_len(h) && end <= self.got && i < FDS;
         let rights = h.cmsg_level == libc::SOL_SOCKET && h.cmsg_type == libc::SCM_RIGHTS;
         // SAFETY: the kernel wrote slot i: it lies below `got`.
         (covered && rights).then(|| unsafe { (*self.buf.as_ptr()).fds[i] })
@@ -88,7 +95,7 @@ impl Arrived<'_> {
     #[inline(never)]
     fn close_fds(&self, from: usize) {
         let saved = errno();
-        for fd in (from..2).filter_map(|i| self.fd(i)) {
+        for fd in (from..FDS).filter_map(|i| self.fd(i)) {
             // SAFETY: recvmsg() installed fd in this process and nobody
             // else knows it.
             unsafe { libc::close(fd) };

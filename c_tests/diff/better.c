@@ -241,7 +241,9 @@ cloexec_of_received(impl_t *impl)
     raw_send(s[0], &ch, sizeof(ngx_channel_t), &p[0], 1);
 
     flags = -1;
-    if (impl->read(s[1], &ch, sizeof(ngx_channel_t), NULL) == 32) {
+    if (impl->read(s[1], &ch, sizeof(ngx_channel_t), NULL)
+        == (ngx_int_t) sizeof(ngx_channel_t))
+    {
         flags = fcntl(ch.fd, F_GETFD) & FD_CLOEXEC;
         close(ch.fd);
     }
@@ -415,11 +417,11 @@ abi(void)
     a = ngx_add_channel_event;
     c = ngx_close_channel;
 
-    expect(sizeof(ngx_channel_t) == 32
+    expect(sizeof(ngx_channel_t) == 4 * sizeof(void *)
            && offsetof(ngx_channel_t, command) == 0
-           && offsetof(ngx_channel_t, pid) == 8
-           && offsetof(ngx_channel_t, slot) == 16
-           && offsetof(ngx_channel_t, fd) == 24
+           && offsetof(ngx_channel_t, pid) == sizeof(void *)
+           && offsetof(ngx_channel_t, slot) == 2 * sizeof(void *)
+           && offsetof(ngx_channel_t, fd) == 3 * sizeof(void *)
            && w && r && a && c
            && NGX_OK == 0 && NGX_ERROR == -1 && NGX_AGAIN == -2
            && NGX_CMD_OPEN_CHANNEL == 1 && NGX_CMD_CLOSE_CHANNEL == 2

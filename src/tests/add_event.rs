@@ -2,6 +2,7 @@
 //! out from the layout the library is built with, with a fake event module.
 
 use super::fake_nginx::*;
+use super::WORD;
 use crate::abi::*;
 use crate::nginx::layout::*;
 use crate::ngx_add_channel_event;
@@ -15,12 +16,12 @@ type Mem = Box<[usize; 64]>;
 
 /// The word at byte offset `off`.
 fn get(m: &Mem, off: usize) -> usize {
-    m[off / 8]
+    m[off / WORD]
 }
 
 /// Sets the word at byte offset `off`.
 fn put(m: &mut Mem, off: usize, v: usize) {
-    m[off / 8] = v;
+    m[off / WORD] = v;
 }
 
 /// A cycle, a connection and its two events.
@@ -76,9 +77,9 @@ fn setup(w: &mut World, add_conn: bool, flags: usize, add_rc: isize, conn_rc: is
         ADD_CONN_RESULT = conn_rc;
         ngx_event_flags = flags;
         ngx_event_actions = [0; 10];
-        ngx_event_actions[ACTIONS_ADD / 8] = fake_add as *const () as usize;
+        ngx_event_actions[ACTIONS_ADD / WORD] = fake_add as *const () as usize;
         if add_conn {
-            ngx_event_actions[ACTIONS_ADD_CONN / 8] = fake_add_conn as *const () as usize;
+            ngx_event_actions[ACTIONS_ADD_CONN / WORD] = fake_add_conn as *const () as usize;
         }
     }
 }

@@ -52,8 +52,8 @@ fn api_sends_what_ngx_read_channel_reads() {
         .expect("send");
     let mut ch = msg(0, -1);
     // SAFETY: ch is a whole message; NULL log.
-    let rc = unsafe { ngx_read_channel(b.as_raw_fd(), &mut ch, 32, std::ptr::null_mut()) };
-    assert_eq!(rc, 32);
+    let rc = unsafe { ngx_read_channel(b.as_raw_fd(), &mut ch, SZ, std::ptr::null_mut()) };
+    assert_eq!(rc, N);
     assert_eq!((ch.command, ch.pid, ch.slot), (NGX_CMD_OPEN_CHANNEL, 99, 2));
     assert_eq!(identity(ch.fd), identity(raw(&r)));
     // SAFETY: the received fd is ours.
@@ -69,16 +69,16 @@ fn api_bytes_equal_ngx_write_channel_bytes() {
         .expect("send");
     let mut via_api = [0u8; 64];
     let n = nix::unistd::read(&b, &mut via_api).expect("read");
-    assert_eq!(n, 32);
+    assert_eq!(n, SZ);
     let mut ch = msg(NGX_CMD_REOPEN, -1);
     ch.pid = 5;
     ch.slot = 6;
     // SAFETY: ch is a whole message.
-    let rc = unsafe { ngx_write_channel(api.as_raw_fd(), &mut ch, 32, std::ptr::null_mut()) };
+    let rc = unsafe { ngx_write_channel(api.as_raw_fd(), &mut ch, SZ, std::ptr::null_mut()) };
     assert_eq!(rc, NGX_OK);
     let mut via_c = [0u8; 64];
-    assert_eq!(nix::unistd::read(&b, &mut via_c).expect("read"), 32);
-    assert_eq!(via_api[..32], via_c[..32]);
+    assert_eq!(nix::unistd::read(&b, &mut via_c).expect("read"), SZ);
+    assert_eq!(via_api[..SZ], via_c[..SZ]);
 }
 
 #[test]
@@ -88,7 +88,7 @@ fn ngx_write_channel_to_api_recv() {
     let (r, _w) = nix::unistd::pipe().expect("pipe");
     let mut ch = msg(NGX_CMD_OPEN_CHANNEL, raw(&r));
     // SAFETY: ch is a whole message.
-    let rc = unsafe { ngx_write_channel(raw(&a), &mut ch, 32, std::ptr::null_mut()) };
+    let rc = unsafe { ngx_write_channel(raw(&a), &mut ch, SZ, std::ptr::null_mut()) };
     assert_eq!(rc, NGX_OK);
     let got = api.recv().expect("recv");
     assert_eq!(got.message, Message::new(Command::Open, 4242, 7));

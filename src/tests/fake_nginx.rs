@@ -41,7 +41,7 @@ pub(super) struct FakeLog {
 impl FakeLog {
     pub(super) fn at(level: ngx_uint_t) -> Box<FakeLog> {
         let mut log = Box::new(FakeLog { words: [0; 16] });
-        log.words[crate::nginx::layout::LOG_LEVEL / 8] = level;
+        log.words[crate::nginx::layout::LOG_LEVEL / super::WORD] = level;
         log
     }
 

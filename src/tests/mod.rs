@@ -45,9 +45,16 @@ pub(crate) fn msg(command: usize, fd: RawFd) -> ngx_channel_t {
     ch
 }
 
+/// The size of a message: 32 bytes on LP64, 16 on ILP32.
+pub(crate) const SZ: usize = std::mem::size_of::<ngx_channel_t>();
+/// What a read of a whole message returns.
+pub(crate) const N: isize = SZ as isize;
+/// The size of a pointer, an `ngx_int_t`.
+pub(crate) const WORD: usize = std::mem::size_of::<usize>();
+
 /// The bytes of a message, padding included.
-pub(crate) fn bytes(ch: &ngx_channel_t) -> [u8; 32] {
-    // SAFETY: ngx_channel_t is 32 bytes of plain data (padding zeroed by msg).
+pub(crate) fn bytes(ch: &ngx_channel_t) -> [u8; SZ] {
+    // SAFETY: ngx_channel_t is SZ bytes of plain data (padding zeroed by msg).
     unsafe { std::mem::transmute_copy(ch) }
 }
 

@@ -30,7 +30,7 @@ fn read(fd: &OwnedFd, size: usize, level: usize) -> (isize, ngx_channel_t, i32, 
     let mut ch = msg(0, -1);
     ch.pid = 0;
     ch.slot = 0;
-    // SAFETY: ch is writable for size <= 32 bytes, log is valid.
+    // SAFETY: ch is writable for size <= SZ bytes, log is valid.
     let rc = unsafe { ngx_read_channel(fd.as_raw_fd(), &mut ch, size, log.ptr()) };
     let e = errno();
     (rc, ch, e, take_log())
@@ -49,7 +49,7 @@ fn lines(log: &[LogCall]) -> Vec<(usize, i32, String)> {
 #[test]
 fn r1_empty_socket_is_again_without_log() {
     let (_a, b) = channel();
-    let (rc, _, e, log) = read(&b, 32, ALL);
+    let (rc, _, e, log) = read(&b, SZ, ALL);
     assert_eq!(rc, NGX_AGAIN);
     assert_eq!(e, libc::EAGAIN);
     assert!(log.is_empty());
@@ -60,7 +60,7 @@ fn r2_ebadf_is_error_with_alert_and_errno() {
     let mut log = FakeLog::at(2);
     let mut ch = msg(0, -1);
     // SAFETY: valid message and log.
-    let rc = unsafe { ngx_read_channel(-1, &mut ch, 32, log.ptr()) };
+    let rc = unsafe { ngx_read_channel(-1, &mut ch, SZ, log.ptr()) };
     assert_eq!(rc, NGX_ERROR);
     assert_eq!(errno(), libc::EBADF, "L3");
     let l = take_log();
@@ -71,7 +71,7 @@ fn r2_ebadf_is_error_with_alert_and_errno() {
 fn r3_peer_closed_is_error_and_debug_line_only_in_debug_builds() {
     let (a, b) = channel();
     drop(a);
-    let (rc, _, _, log) = read(&b, 32, ALL);
+    let (rc, _, _, log) = read(&b, SZ, ALL);
     assert_eq!(rc, NGX_ERROR);
     if DEBUG {
         assert_eq!(lines(&log), vec![(8, 0, "recvmsg() returned zero".into())]);
@@ -103,7 +103,7 @@ fn l2_debug_line_follows_the_switch_and_the_core_mask() {
 fn r4_short_message_is_error_with_count() {
     let (a, b) = channel();
     send_raw(&a, &[1u8; 16], &[]);
-    let (rc, _, _, log) = read(&b, 32, ALL);
+    let (rc, _, _, log) = read(&b, SZ, ALL);
     assert_eq!(rc, NGX_ERROR);
     assert_eq!(
         lines(&log),
@@ -117,7 +117,7 @@ fn r4_size_below_the_struct_is_short() {
     let (a, b) = channel();
     let mut ch = msg(NGX_CMD_QUIT, -1);
     // SAFETY: valid message.
-    unsafe { ngx_write_channel(raw(&a), &mut ch, 32, std::ptr::null_mut()) };
+    unsafe { ngx_write_channel(raw(&a), &mut ch, SZ, std::ptr::null_mut()) };
     let (rc, got, _, log) = read(&b, 16, ALL);
     assert_eq!(rc, NGX_ERROR);
     assert_eq!(log[0].args[0], 16);
@@ -130,7 +130,7 @@ fn r4_short_message_with_an_fd_closes_the_fd() {
     let (r, _w) = nix::unistd::pipe().expect("pipe");
     let before = copies_of(raw(&r));
     send_raw(&a, &[1u8; 8], &[raw(&r)]);
-    let (rc, _, _, _) = read(&b, 32, ALL);
+    let (rc, _, _, _) = read(&b, SZ, ALL);
     assert_eq!(rc, NGX_ERROR);
     assert_eq!(copies_of(raw(&r)), before, "no fd leaked");
 }
@@ -142,7 +142,7 @@ fn r5_h1_open_channel_without_fd_is_too_small_ancillary() {
     let (a, b) = channel();
     let ch = msg(NGX_CMD_OPEN_CHANNEL, 5);
     send_raw(&a, &bytes(&ch), &[]);
-    let (rc, got, _, log) = read(&b, 32, ALL);
+    let (rc, got, _, log) = read(&b, SZ, ALL);
     assert_eq!(rc, NGX_ERROR);
     assert_eq!(
         lines(&log),
@@ -161,7 +161,7 @@ fn r6_open_channel_with_credentials_is_invalid_ancillary() {
     let before = copies_of(raw(&r));
     let ch = msg(NGX_CMD_OPEN_CHANNEL, raw(&r));
     send_raw(&a, &bytes(&ch), &[raw(&r)]);
-    let (rc, _, _, log) = read(&b, 32, ALL);
+    let (rc, _, _, log) = read(&b, SZ, ALL);
     assert_eq!(rc, NGX_ERROR);
     assert_eq!(
         lines(&log),
@@ -180,10 +180,10 @@ fn r7_r10_h3_open_channel_hands_over_a_cloexec_fd() {
     let (r, _w) = nix::unistd::pipe().expect("pipe");
     let mut ch = msg(NGX_CMD_OPEN_CHANNEL, raw(&r));
     // SAFETY: valid message.
-    let rc = unsafe { ngx_write_channel(raw(&a), &mut ch, 32, std::ptr::null_mut()) };
+    let rc = unsafe { ngx_write_channel(raw(&a), &mut ch, SZ, std::ptr::null_mut()) };
     assert_eq!(rc, NGX_OK);
-    let (rc, got, _, log) = read(&b, 32, ALL);
-    assert_eq!(rc, 32, "R10: returns n");
+    let (rc, got, _, log) = read(&b, SZ, ALL);
+    assert_eq!(rc, N, "R10: returns n");
     assert!(log.is_empty());
     assert_eq!(got.command, NGX_CMD_OPEN_CHANNEL);
     assert_eq!((got.pid, got.slot), (4242, 7));
@@ -209,9 +209,9 @@ fn r8_other_commands_keep_the_payload_fd() {
         let mut ch = msg(command, -1);
         ch.fd = -1;
         // SAFETY: valid message.
-        unsafe { ngx_write_channel(raw(&a), &mut ch, 32, std::ptr::null_mut()) };
-        let (rc, got, _, log) = read(&b, 32, ALL);
-        assert_eq!(rc, 32);
+        unsafe { ngx_write_channel(raw(&a), &mut ch, SZ, std::ptr::null_mut()) };
+        let (rc, got, _, log) = read(&b, SZ, ALL);
+        assert_eq!(rc, N);
         assert_eq!(bytes(&got), bytes(&ch));
         assert!(log.is_empty());
     }
@@ -224,8 +224,8 @@ fn r8_h2_fd_with_another_command_is_closed() {
     let before = copies_of(raw(&r));
     let ch = msg(NGX_CMD_QUIT, 99);
     send_raw(&a, &bytes(&ch), &[raw(&r)]);
-    let (rc, got, _, log) = read(&b, 32, ALL);
-    assert_eq!(rc, 32);
+    let (rc, got, _, log) = read(&b, SZ, ALL);
+    assert_eq!(rc, N);
     assert_eq!(got.fd, 99, "R8: the payload's fd, untouched");
     assert!(log.is_empty());
     assert_eq!(
@@ -248,8 +248,8 @@ fn r9_control_truncation_is_logged_and_still_succeeds() {
     let (before_r, before_w) = (copies_of(raw(&r)), copies_of(raw(&w)));
     let ch = msg(NGX_CMD_OPEN_CHANNEL, -1);
     send_raw(&a, &bytes(&ch), &[raw(&r), raw(&w), raw(&r)]);
-    let (rc, got, _, log) = read(&b, 32, ALL);
-    assert_eq!(rc, 32);
+    let (rc, got, _, log) = read(&b, SZ, ALL);
+    assert_eq!(rc, N);
     assert_eq!(lines(&log), vec![alert("recvmsg() truncated data")]);
     assert_eq!(identity(got.fd), identity(raw(&r)));
     assert_eq!(
@@ -265,16 +265,16 @@ fn r9_control_truncation_is_logged_and_still_succeeds() {
 #[test]
 fn r9_data_truncation_on_a_datagram_channel() {
     let (a, b) = pair(SockType::Datagram);
-    send_raw(&a, &[0u8; 48], &[]);
-    let (rc, _, _, log) = read(&b, 32, ALL);
-    assert_eq!(rc, 32);
+    send_raw(&a, &[0u8; SZ + 16], &[]);
+    let (rc, _, _, log) = read(&b, SZ, ALL);
+    assert_eq!(rc, N);
     assert_eq!(lines(&log), vec![alert("recvmsg() truncated data")]);
 }
 
 #[test]
 fn r10_returns_the_bytes_received_for_a_larger_size() {
     let (a, b) = channel();
-    send_raw(&a, &[0u8; 40], &[]);
+    send_raw(&a, &[0u8; SZ + 8], &[]);
     #[repr(C)]
     struct Big {
         ch: ngx_channel_t,
@@ -284,9 +284,9 @@ fn r10_returns_the_bytes_received_for_a_larger_size() {
         ch: msg(0, -1),
         extra: [0; 8],
     };
-    // SAFETY: big is writable for 40 bytes.
-    let rc = unsafe { ngx_read_channel(raw(&b), &mut big.ch, 40, std::ptr::null_mut()) };
-    assert_eq!(rc, 40);
+    // SAFETY: big is writable for SZ + 8 bytes.
+    let rc = unsafe { ngx_read_channel(raw(&b), &mut big.ch, SZ + 8, std::ptr::null_mut()) };
+    assert_eq!(rc, N + 8);
 }
 
 #[test]
@@ -295,7 +295,7 @@ fn r2_l3_errno_survives_the_logger() {
     let mut log = FakeLog::at(ALL);
     let mut ch = msg(0, -1);
     // SAFETY: valid message and log.
-    let rc = unsafe { ngx_read_channel(987_654, &mut ch, 32, log.ptr()) };
+    let rc = unsafe { ngx_read_channel(987_654, &mut ch, SZ, log.ptr()) };
     assert_eq!(rc, NGX_ERROR);
     assert_eq!(errno(), libc::EBADF);
     assert_eq!(take_log().len(), 1);
@@ -307,7 +307,7 @@ fn h5_null_log_reads_without_logging() {
     send_raw(&a, &[1u8; 4], &[]);
     let mut ch = msg(0, -1);
     // SAFETY: valid message, NULL log.
-    let rc = unsafe { ngx_read_channel(raw(&b), &mut ch, 32, std::ptr::null_mut()) };
+    let rc = unsafe { ngx_read_channel(raw(&b), &mut ch, SZ, std::ptr::null_mut()) };
     assert_eq!(rc, NGX_ERROR);
     assert!(take_log().is_empty());
 }

@@ -30,7 +30,7 @@ fn read(fd: &OwnedFd) -> (isize, ngx_channel_t, Vec<String>) {
     let mut log = FakeLog::at(ALL);
     let mut ch = msg(0, 1234);
     // SAFETY: ch is a whole message, log valid.
-    let rc = unsafe { ngx_read_channel(fd.as_raw_fd(), &mut ch, 32, log.ptr()) };
+    let rc = unsafe { ngx_read_channel(fd.as_raw_fd(), &mut ch, SZ, log.ptr()) };
     (rc, ch, take_log().into_iter().map(|l| l.fmt).collect())
 }
 
@@ -39,7 +39,7 @@ fn u2_open_channel_without_fd_goes_on_with_fd_minus_one() {
     let (a, b) = channel();
     send(&a, &bytes(&msg(NGX_CMD_OPEN_CHANNEL, 9)), &[]);
     let (rc, ch, log) = read(&b);
-    assert_eq!(rc, 32);
+    assert_eq!(rc, N);
     assert_eq!(ch.fd, -1);
     assert_eq!(log, vec!["recvmsg() returned too small ancillary data"]);
 }
@@ -82,8 +82,8 @@ fn u2_full_fd_table_open_channel_goes_on() {
                     libc::_exit(2);
                 }
                 let mut ch = msg(0, 1234);
-                let rc = ngx_read_channel(b.as_raw_fd(), &mut ch, 32, std::ptr::null_mut());
-                libc::_exit(if rc == 32 && ch.fd == -1 { 0 } else { 1 });
+                let rc = ngx_read_channel(b.as_raw_fd(), &mut ch, SZ, std::ptr::null_mut());
+                libc::_exit(if rc == N && ch.fd == -1 { 0 } else { 1 });
             }
         }
         nix::unistd::ForkResult::Parent { child } => {
@@ -123,9 +123,9 @@ fn u1_emsgsize_and_emfile_skip_the_message() {
 #[test]
 fn u2_truncation_is_reported_for_msg_trunc_only() {
     let (a, b) = pair(SockType::Datagram);
-    send(&a, &[0u8; 48], &[]);
+    send(&a, &[0u8; SZ + 16], &[]);
     let (rc, _, log) = read(&b);
-    assert_eq!(rc, 32);
+    assert_eq!(rc, N);
     assert_eq!(log, vec!["recvmsg() truncated data"]);
 
     let (a, b) = channel();
@@ -136,7 +136,7 @@ fn u2_truncation_is_reported_for_msg_trunc_only() {
         &[raw(&r), raw(&r), raw(&r)],
     );
     let (rc, ch, log) = read(&b);
-    assert_eq!(rc, 32);
+    assert_eq!(rc, N);
     assert!(log.is_empty(), "MSG_CTRUNC alone: {log:?}");
     // SAFETY: the handed fd is ours.
     unsafe { libc::close(ch.fd) };

@@ -46,7 +46,7 @@ fn w1_w4_no_fd_sends_the_bytes_without_control_data() {
     let mut ch = msg(NGX_CMD_QUIT, -1);
     let before = bytes(&ch);
     // SAFETY: ch is a valid message, log a valid fake log.
-    let rc = unsafe { ngx_write_channel(raw(&a), &mut ch, 32, log.ptr()) };
+    let rc = unsafe { ngx_write_channel(raw(&a), &mut ch, SZ, log.ptr()) };
     assert_eq!(rc, NGX_OK);
     assert_eq!(bytes(&ch), before, "W3: *ch is never modified");
     let (got, fds, cmsgs) = peer_recv(&b);
@@ -62,7 +62,7 @@ fn w2_fd_travels_as_one_scm_rights_header() {
     let (r, _w) = nix::unistd::pipe().expect("pipe");
     let mut ch = msg(NGX_CMD_OPEN_CHANNEL, raw(&r));
     // SAFETY: as above; NULL log.
-    let rc = unsafe { ngx_write_channel(raw(&a), &mut ch, 32, std::ptr::null_mut()) };
+    let rc = unsafe { ngx_write_channel(raw(&a), &mut ch, SZ, std::ptr::null_mut()) };
     assert_eq!(rc, NGX_OK);
     let (got, fds, cmsgs) = peer_recv(&b);
     assert_eq!(got, bytes(&ch).to_vec());
@@ -74,6 +74,7 @@ fn w2_fd_travels_as_one_scm_rights_header() {
 }
 
 #[test]
+#[allow(clippy::unnecessary_cast)] // the C types of the lengths differ between libcs
 fn w2_control_bytes_are_nginx_s() {
     // Read the raw control buffer: a zeroed CMSG_SPACE(sizeof(int)) with
     // cmsg_len CMSG_LEN(sizeof(int)), SOL_SOCKET, SCM_RIGHTS, then the fd.
@@ -81,7 +82,7 @@ fn w2_control_bytes_are_nginx_s() {
     let (r, _w) = nix::unistd::pipe().expect("pipe");
     let mut ch = msg(NGX_CMD_OPEN_CHANNEL, raw(&r));
     // SAFETY: as above.
-    let rc = unsafe { ngx_write_channel(raw(&a), &mut ch, 32, std::ptr::null_mut()) };
+    let rc = unsafe { ngx_write_channel(raw(&a), &mut ch, SZ, std::ptr::null_mut()) };
     assert_eq!(rc, NGX_OK);
     let mut data = [0u8; 64];
     let mut control = [0u64; 8];
@@ -99,12 +100,32 @@ fn w2_control_bytes_are_nginx_s() {
         let n = libc::recvmsg(raw(&b), &mut m, 0);
         (n, m.msg_controllen)
     };
-    assert_eq!(n, 32);
-    assert_eq!(controllen, 24, "CMSG_SPACE(sizeof(int))");
-    assert_eq!(control[0], 20, "cmsg_len = CMSG_LEN(sizeof(int))");
-    assert_eq!(control[1] & 0xffff_ffff, libc::SOL_SOCKET as u64);
-    assert_eq!(control[1] >> 32, libc::SCM_RIGHTS as u64);
-    let fd = (control[2] & 0xffff_ffff) as RawFd;
+    assert_eq!(n, SZ as isize);
+    // SAFETY: CMSG_* only compute sizes; control holds a cmsghdr and then
+    // the fd, as the kernel wrote them.
+    let (space, len, hdr, fd) = unsafe {
+        let hdr: libc::cmsghdr = std::ptr::read(control.as_ptr().cast());
+        let data = control
+            .as_ptr()
+            .cast::<u8>()
+            .add(libc::CMSG_LEN(0) as usize);
+        let fd: RawFd = std::ptr::read_unaligned(data.cast());
+        (
+            libc::CMSG_SPACE(4) as usize,
+            libc::CMSG_LEN(4) as usize,
+            hdr,
+            fd,
+        )
+    };
+    assert_eq!(controllen as usize, space, "CMSG_SPACE(sizeof(int))");
+    assert_eq!(
+        hdr.cmsg_len as usize, len,
+        "cmsg_len = CMSG_LEN(sizeof(int))"
+    );
+    assert_eq!(
+        (hdr.cmsg_level, hdr.cmsg_type),
+        (libc::SOL_SOCKET, libc::SCM_RIGHTS)
+    );
     assert_eq!(identity(fd), identity(raw(&r)));
     // SAFETY: the received fd is ours.
     unsafe { libc::close(fd) };
@@ -114,8 +135,8 @@ fn w2_control_bytes_are_nginx_s() {
 fn w3_size_is_sent_verbatim() {
     let (a, b) = channel();
     let mut ch = msg(NGX_CMD_REOPEN, -1);
-    for size in [1usize, 16, 31, 32] {
-        // SAFETY: ch is readable for size <= 32 bytes.
+    for size in [1usize, SZ / 2, SZ - 1, SZ] {
+        // SAFETY: ch is readable for size <= SZ bytes.
         let rc = unsafe { ngx_write_channel(raw(&a), &mut ch, size, std::ptr::null_mut()) };
         assert_eq!(rc, NGX_OK);
         let (got, _, _) = peer_recv(&b);
@@ -131,12 +152,12 @@ fn w3_size_is_sent_verbatim() {
         ch: msg(77, -1),
         extra: *b"trailing",
     };
-    // SAFETY: big is readable for 40 bytes.
-    let rc = unsafe { ngx_write_channel(raw(&a), &mut big.ch, 40, std::ptr::null_mut()) };
+    // SAFETY: big is readable for SZ + 8 bytes.
+    let rc = unsafe { ngx_write_channel(raw(&a), &mut big.ch, SZ + 8, std::ptr::null_mut()) };
     assert_eq!(rc, NGX_OK);
     let (got, _, _) = peer_recv(&b);
-    assert_eq!(got.len(), 40);
-    assert_eq!(&got[32..], b"trailing");
+    assert_eq!(got.len(), SZ + 8);
+    assert_eq!(&got[SZ..], b"trailing");
 }
 
 #[test]
@@ -147,7 +168,7 @@ fn w5_full_socket_is_again_without_a_log_line() {
     let mut rc = NGX_OK;
     for _ in 0..1_000_000 {
         // SAFETY: valid message and log.
-        rc = unsafe { ngx_write_channel(raw(&a), &mut ch, 32, log.ptr()) };
+        rc = unsafe { ngx_write_channel(raw(&a), &mut ch, SZ, log.ptr()) };
         if rc != NGX_OK {
             break;
         }
@@ -162,7 +183,7 @@ fn w6_ebadf_is_error_with_alert_and_errno() {
     let mut log = FakeLog::at(NGX_ALERT_LEVEL);
     let mut ch = msg(NGX_CMD_QUIT, -1);
     // SAFETY: valid message and log; fd 987654 is not open.
-    let rc = unsafe { ngx_write_channel(987_654, &mut ch, 32, log.ptr()) };
+    let rc = unsafe { ngx_write_channel(987_654, &mut ch, SZ, log.ptr()) };
     assert_eq!(rc, NGX_ERROR);
     assert_eq!(errno(), libc::EBADF, "L3: errno survives the log call");
     let log = take_log();
@@ -178,7 +199,7 @@ fn w6_fd_to_pass_that_is_not_open_is_ebadf() {
     let mut log = FakeLog::at(NGX_ALERT_LEVEL);
     let mut ch = msg(NGX_CMD_OPEN_CHANNEL, 987_654);
     // SAFETY: valid message and log.
-    let rc = unsafe { ngx_write_channel(raw(&a), &mut ch, 32, log.ptr()) };
+    let rc = unsafe { ngx_write_channel(raw(&a), &mut ch, SZ, log.ptr()) };
     assert_eq!(rc, NGX_ERROR);
     assert_eq!(errno(), libc::EBADF);
     assert_eq!(take_log()[0].fmt, "sendmsg() failed");
@@ -189,7 +210,7 @@ fn l1_below_alert_level_logs_nothing() {
     let mut log = FakeLog::at(1); // NGX_LOG_EMERG
     let mut ch = msg(NGX_CMD_QUIT, -1);
     // SAFETY: valid message and log.
-    let rc = unsafe { ngx_write_channel(-1, &mut ch, 32, log.ptr()) };
+    let rc = unsafe { ngx_write_channel(-1, &mut ch, SZ, log.ptr()) };
     assert_eq!(rc, NGX_ERROR);
     assert!(take_log().is_empty());
     assert_eq!(errno(), libc::EBADF);
@@ -208,7 +229,7 @@ fn h4_epipe_does_not_raise_sigpipe() {
             unsafe {
                 libc::signal(libc::SIGPIPE, libc::SIG_DFL);
                 let mut ch = msg(NGX_CMD_QUIT, -1);
-                let rc = ngx_write_channel(raw(&a), &mut ch, 32, std::ptr::null_mut());
+                let rc = ngx_write_channel(raw(&a), &mut ch, SZ, std::ptr::null_mut());
                 let ok = rc == NGX_ERROR && *libc::__errno_location() == libc::EPIPE;
                 libc::_exit(if ok { 0 } else { 1 });
             }
@@ -224,7 +245,7 @@ fn h4_epipe_does_not_raise_sigpipe() {
 fn h5_null_ch_is_error_einval_with_alert() {
     let mut log = FakeLog::at(NGX_ALERT_LEVEL);
     // SAFETY: NULL ch is the case under test.
-    let rc = unsafe { ngx_write_channel(0, std::ptr::null_mut(), 32, log.ptr()) };
+    let rc = unsafe { ngx_write_channel(0, std::ptr::null_mut(), SZ, log.ptr()) };
     assert_eq!(rc, NGX_ERROR);
     assert_eq!(errno(), libc::EINVAL);
     let l = take_log();
@@ -232,7 +253,7 @@ fn h5_null_ch_is_error_einval_with_alert() {
     assert_eq!(l[0].err, libc::EINVAL);
     assert!(l[0].fmt.contains("NULL"));
     // SAFETY: NULL ch and NULL log.
-    let rc = unsafe { ngx_read_channel(0, std::ptr::null_mut(), 32, std::ptr::null_mut()) };
+    let rc = unsafe { ngx_read_channel(0, std::ptr::null_mut(), SZ, std::ptr::null_mut()) };
     assert_eq!(rc, NGX_ERROR);
     assert!(take_log().is_empty(), "H5: a NULL log means no logging");
 }
