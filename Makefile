@@ -20,7 +20,7 @@ LIB_SRCS := Cargo.toml Cargo.lock build.rs cbindgen.toml scripts/lean-lib.sh \
             $(wildcard src/*.rs src/nginx/*.rs src/nginx/*.c src/nginx/*.layout)
 
 .PHONY: all help deps lib install uninstall header layout check demo nginx diff bench \
-        bench-smoke compat nginx-tests-full dist deb deb-test fuzz soak
+        bench-smoke compat cpu-check nginx-tests-full dist deb deb-test fuzz soak
 
 all: lib ## Build the C library (target/release/libngx_channel.{a,so})
 
@@ -34,6 +34,8 @@ deps: ## Install missing Debian packages (apt-get, as root)
 # ---- the C library -------------------------------------------------------
 
 lib: $(LIB_A) $(LIB_SO) ## The lean C library (no_std, LTO, four exported symbols)
+	@# (a cargo build of its own may have left its unversioned .so there)
+	@ln -sf libngx_channel.so.$(firstword $(subst ., ,$(VERSION))) $(RELEASE)/libngx_channel.so
 
 $(LIB_A): $(LIB_SRCS)
 	scripts/lean-lib.sh target
@@ -241,7 +243,22 @@ compat: deps $(VENV)/bin/pytest target/nginx-tests/current/README $(if $(NGINX_T
 	    tests/test_nginx_suite.py --uses=epoll $(SUITES) --full-suite=$(NGX_CRATE) \
 	    --trees=$(subst $(eval) ,$(comma),$(strip $(COMPAT_TREES))) \
 	    --report=target/compat/report.json; rc=$$?; \
-	$(PYTHON) tests/matrix.py target/compat/report.json docs/COMPAT.md && exit $$rc
+	$(PYTHON) tests/matrix.py target/compat/report*.json docs/COMPAT.md && exit $$rc
+
+# ---- other CPUs ----------------------------------------------------------
+# A Debian trixie root per CPU (Debian's arch names), made once under
+# target/roots; make cpu-check proves ngx-channel there as on x86_64: every
+# cargo test, make compat's checks on nginx-src's nginx, make bench.  Its
+# report becomes the CPU's rows of docs/COMPAT.md at the next make compat.
+
+ARCH ?= i386
+
+target/roots/%/.made: scripts/cpu-root.sh
+	scripts/cpu-root.sh $* target/roots/$*
+
+cpu-check: deps target/roots/$(ARCH)/.made $(DIST) target/trees/$(NGX_CRATE)/origin ## The proof on another CPU (ARCH=i386), in its trixie root
+	timeout 2400 scripts/cpu-check.sh $(ARCH) $(DIST) target/trees/$(NGX_CRATE)/src \
+	    "$(firstword $(NGX_TREES))" "$(NGINX_TESTS)"
 
 # ---- for packagers: the release tarball, Debian's package ----------------
 

@@ -83,11 +83,12 @@ fn copies(files: &[Option<(u64, u64)>]) -> Vec<usize> {
         .collect()
 }
 
+#[allow(clippy::unnecessary_cast)] // st_dev and st_ino are narrower on some CPUs
 fn identity(fd: RawFd) -> Option<(u64, u64)> {
     // SAFETY: fstat into a local buffer.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: as above.
-    (unsafe { libc::fstat(fd, &mut st) } == 0).then_some((st.st_dev, st.st_ino))
+    (unsafe { libc::fstat(fd, &mut st) } == 0).then_some((st.st_dev as u64, st.st_ino as u64))
 }
 
 /// Runs one scenario; panics on any breach of the contract.

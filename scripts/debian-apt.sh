@@ -1,5 +1,6 @@
 #!/bin/sh
 # usage: debian-apt.sh SUITE apt-get|apt-cache ARGS...
+#        debian-apt.sh archive          prints the archive's URI
 # Runs apt-get or apt-cache with a private configuration for Debian SUITE
 # in target/apt/SUITE: its own sources list, lists and cache.  The archive
 # is the one the system's apt is configured with: the site of its entry for
@@ -10,8 +11,8 @@
 # goes through the system's dpkg, as it must.
 set -eu
 suite=$1
-tool=$2
-shift 2
+tool=${2:-}
+shift $(( $# < 2 ? $# : 2 ))
 top=$(cd "$(dirname "$0")/.." && pwd)
 apt=$top/target/apt/$suite
 host=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
@@ -23,6 +24,7 @@ archive=$(apt-get indextargets --format '$(SITE) $(RELEASE) $(TARGET_OF)' |
          "release (${host:-unknown}): nothing to take $suite from" >&2
     exit 1
 }
+[ "$suite" = archive ] && { echo "$archive"; exit 0; }
 mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial"
 for type in deb deb-src; do
     echo "$type [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $archive $suite main"

@@ -27,3 +27,24 @@ cargo rustc --locked $offline --release --lib --no-default-features \
     { cat "$dir/release/lean-build.log" >&2; exit 1; }
 sed -n 's/.*native-static-libs: //p' "$dir/release/lean-build.log" \
     >"$dir/release/native-static-libs"
+
+# compiler_builtins' members stay only where the library's own code needs
+# them: linked into nginx, a member would otherwise also resolve nginx's own
+# calls (__divdi3 on i686) in place of libgcc's, and grow it
+lib=$(cd "$dir/release" && pwd)/libngx_channel.a
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+(cd "$tmp" && ar x "$lib")
+keep=$(cd "$tmp" && ls | grep -E '^ngx_channel|weak\.o$')
+while :; do
+    need=$(cd "$tmp" && nm -u --format=just-symbols $keep 2>/dev/null | sort -u)
+    more=$(cd "$tmp" && for m in *.o; do
+        case " $(echo $keep) " in *" $m "*) continue ;; esac
+        nm -g --defined-only --format=just-symbols "$m" 2>/dev/null | grep -qxF "$need" && echo "$m"
+    done)
+    [ -z "$more" ] && break
+    keep="$keep $more"
+done
+for m in $(ar t "$lib"); do
+    case " $(echo $keep) " in *" $m "*) ;; *) ar d "$lib" "$m" ;; esac
+done

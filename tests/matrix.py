@@ -50,11 +50,13 @@ def suite(s):
 
 def main():
     *reports, out = sys.argv[1:]
-    rows = []
+    rows, costs = [], []
     for path in reports:
         with open(path) as f:
             data = json.load(f)
         rows += [(name, data["cpu"], tree) for name, tree in data["trees"].items()]
+        if "bench" in data:
+            costs.append((data["cpu"], data["bench"]))
     lines = [
         "# Proven against: nginx trees, stock and ours",
         "",
@@ -108,6 +110,15 @@ def main():
         f = t["facts"]
         lines.append(f"| {name} | {cpu} | {suite(f.get('suite_subset'))} | "
                      f"{suite(f['suite_all']) if 'suite_all' in f else '—'} |")
+    lines += ["", "## Cost", "",
+              "User-space instructions per round trip (write, then read, of one message), by",
+              "`make bench` on each CPU: nginx's C, ours, and ours/C (it fails above 1.05).",
+              "x86_64's, with times: [bench/RESULTS.md](../bench/RESULTS.md).", "",
+              "| CPU | fd == -1: C, ours, ours/C | passing an fd: C, ours, ours/C |", "|---|---|---|"]
+    for cpu, b in costs:
+        lines.append(f"| {cpu} | " + " | ".join(
+            f"{b[f'C/{m}']:.0f}, {b[f'ours/{m}']:.0f}, **{b[f'ours/{m}'] / b[f'C/{m}']:.3f}**"
+            for m in ("nofd", "fd")) + " |")
     problems = [f"- {name} ({cpu}): not run: {t['facts']['not_run']}" for name, cpu, t in rows
                 if "not_run" in t["facts"]]
     problems += [f"- {name} ({cpu}): {test} {outcome}" for name, cpu, t in rows

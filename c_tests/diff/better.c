@@ -212,10 +212,18 @@ h2_leaks(impl_t *ref, impl_t *ours)
     snprintf(detail, sizeof(detail), "nginx-C leaked %d, ours %d", c, r);
     expect(c == 1 && r == 0, "H2_R4_fd_with_short_message_closed", detail);
 
+    /*
+     * three fds into nginx's CMSG_SPACE(sizeof(int)): the kernel installs
+     * as many as fit after the header (two on LP64, one on ILP32) and
+     * closes the rest; nginx's C keeps the first and leaks the others
+     */
+
     c = leak_after(ref, NGX_CMD_OPEN_CHANNEL, sizeof(ngx_channel_t), 3);
     r = leak_after(ours, NGX_CMD_OPEN_CHANNEL, sizeof(ngx_channel_t), 3);
     snprintf(detail, sizeof(detail), "nginx-C leaked %d, ours %d", c, r);
-    expect(c == 1 && r == 0, "H2_R9_second_fd_of_ctrunc_closed", detail);
+    expect(c == (int) ((CMSG_SPACE(sizeof(int)) - CMSG_LEN(0)) / sizeof(int))
+                - 1
+           && r == 0, "H2_R9_second_fd_of_ctrunc_closed", detail);
 
     c = leak_after(ref, NGX_CMD_OPEN_CHANNEL, sizeof(ngx_channel_t), 1);
     r = leak_after(ours, NGX_CMD_OPEN_CHANNEL, sizeof(ngx_channel_t), 1);

@@ -75,16 +75,18 @@ pub(crate) fn copies_of(fd: RawFd) -> usize {
     let id = identity(fd);
     open_fds()
         .into_iter()
-        .filter(|&f| {
-            nix::sys::stat::fstat(unsafe_borrow(f)).is_ok_and(|st| (st.st_dev, st.st_ino) == id)
-        })
+        .filter(|&f| nix::sys::stat::fstat(unsafe_borrow(f)).is_ok_and(|st| file_id(&st) == id))
         .count()
 }
 
 /// (st_dev, st_ino) of a descriptor, to tell which file a received fd is.
 pub(crate) fn identity(fd: RawFd) -> (u64, u64) {
-    let st = nix::sys::stat::fstat(unsafe_borrow(fd)).expect("fstat");
-    (st.st_dev, st.st_ino)
+    file_id(&nix::sys::stat::fstat(unsafe_borrow(fd)).expect("fstat"))
+}
+
+#[allow(clippy::unnecessary_cast)] // st_dev and st_ino are narrower on some CPUs
+fn file_id(st: &libc::stat) -> (u64, u64) {
+    (st.st_dev as u64, st.st_ino as u64)
 }
 
 /// Borrows a raw fd for nix calls.

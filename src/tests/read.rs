@@ -102,14 +102,14 @@ fn l2_debug_line_follows_the_switch_and_the_core_mask() {
 #[test]
 fn r4_short_message_is_error_with_count() {
     let (a, b) = channel();
-    send_raw(&a, &[1u8; 16], &[]);
+    send_raw(&a, &[1u8; SZ / 2], &[]);
     let (rc, _, _, log) = read(&b, SZ, ALL);
     assert_eq!(rc, NGX_ERROR);
     assert_eq!(
         lines(&log),
         vec![alert("recvmsg() returned not enough data: %z")]
     );
-    assert_eq!(log[0].args[0], 16);
+    assert_eq!(log[0].args[0], N / 2);
 }
 
 #[test]
@@ -118,9 +118,9 @@ fn r4_size_below_the_struct_is_short() {
     let mut ch = msg(NGX_CMD_QUIT, -1);
     // SAFETY: valid message.
     unsafe { ngx_write_channel(raw(&a), &mut ch, SZ, std::ptr::null_mut()) };
-    let (rc, got, _, log) = read(&b, 16, ALL);
+    let (rc, got, _, log) = read(&b, SZ / 2, ALL);
     assert_eq!(rc, NGX_ERROR);
-    assert_eq!(log[0].args[0], 16);
+    assert_eq!(log[0].args[0], N / 2);
     assert_eq!(got.command, NGX_CMD_QUIT, "*ch holds what arrived");
 }
 
