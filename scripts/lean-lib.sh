@@ -30,21 +30,32 @@ sed -n 's/.*native-static-libs: //p' "$dir/release/lean-build.log" \
 
 # compiler_builtins' members stay only where the library's own code needs
 # them: linked into nginx, a member would otherwise also resolve nginx's own
-# calls (__divdi3 on i686) in place of libgcc's, and grow it
+# calls (__divdi3 on i686) in place of libgcc's, and grow it.  (nm and ar
+# complain of the members LLVM wrote as bitcode: said on stderr, dropped.)
 lib=$(cd "$dir/release" && pwd)/libngx_channel.a
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && ar x "$lib")
-keep=$(cd "$tmp" && ls | grep -E '^ngx_channel|weak\.o$')
-while :; do
-    need=$(cd "$tmp" && nm -u --format=just-symbols $keep 2>/dev/null | sort -u)
-    more=$(cd "$tmp" && for m in *.o; do
-        case " $(echo $keep) " in *" $m "*) continue ;; esac
-        nm -g --defined-only --format=just-symbols "$m" 2>/dev/null | grep -qxF "$need" && echo "$m"
-    done)
-    [ -z "$more" ] && break
-    keep="$keep $more"
-done
-for m in $(ar t "$lib"); do
-    case " $(echo $keep) " in *" $m "*) ;; *) ar d "$lib" "$m" ;; esac
-done
+(cd "$tmp" && ar x "$lib" 2>/dev/null)
+keep=$(cd "$tmp" && {
+    nm -A -g --defined-only --format=posix ./*.o | sed 's/^/D /'
+    nm -A -u --format=posix ./*.o | sed 's/^/U /'
+} 2>/dev/null | awk '
+    { f = $2; sub(/:$/, "", f); sub(/^\.\//, "", f); all[f] = 1
+      if ($1 == "D") def[$3] = def[$3] " " f; else need[f] = need[f] " " $3 }
+    END {
+        for (f in all) if (f ~ /^ngx_channel|weak\.o$/) keep[f] = 1
+        do {
+            more = 0
+            for (f in keep) {
+                n = split(need[f], s, " ")
+                for (i = 1; i <= n; i++) {
+                    m = split(def[s[i]], d, " ")
+                    for (j = 1; j <= m; j++) if (!(d[j] in keep)) { keep[d[j]] = 1; more = 1 }
+                }
+            }
+        } while (more)
+        for (f in keep) print f
+    }')
+drop=$(ar t "$lib" 2>/dev/null | grep -vxF "$keep" || true)
+# shellcheck disable=SC2086
+[ -z "$drop" ] || ar d "$lib" $drop 2>/dev/null
