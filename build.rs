@@ -198,8 +198,7 @@ fn include_flags(tree: &NginxTree, core_incs: &str) -> Vec<String> {
 /// the library is built with, and what `layout_probe.c` measures (version,
 /// NGX_DEBUG, the layout), as `KEY=value` lines that sh sources and the
 /// tests read.  Compiled with the tree's own compiler and CFLAGS (so
-/// `--with-cc-opt` counts).  A cross build cannot run the probe: it checks
-/// at compile time that the tree has the default layout instead.
+/// `--with-cc-opt` counts).
 fn record(tree: &NginxTree) -> String {
     let makefile = Makefile::read(tree);
     let (cc, cflags) = (makefile.var("CC"), makefile.var("CFLAGS"));
@@ -224,26 +223,60 @@ fn record(tree: &NginxTree) -> String {
 
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
     let exe = out.join("layout_probe");
-    let mut words: Vec<String> = cc
+    let words: Vec<String> = cc
         .split_whitespace()
         .chain(cflags.split_whitespace())
         .map(String::from)
+        .chain(incs)
         .collect();
     let default = default_layout();
-    let cross = env::var("HOST") != env::var("TARGET");
-    if cross {
-        words.push("-DNGX_CHANNEL_EXPECT=1".into());
-        words.extend(layout_lines(&default).map(|(n, _, v, _)| format!("-DEXP_{n}={v}")));
-        words.push("-c".into());
+    compile_probe(tree, &words, &exe);
+    // a cross build runs the probe where the host runs the target's programs
+    // (binfmt_misc and qemu-user); elsewhere it checks at compile time that
+    // the tree has the default layout
+    let run = match Command::new(&exe).output() {
+        Ok(run) => run,
+        Err(e) if env::var("HOST") != env::var("TARGET") => {
+            let mut expect = words.clone();
+            expect.push("-DNGX_CHANNEL_EXPECT=1".into());
+            expect.extend(layout_lines(&default).map(|(n, _, v, _)| format!("-DEXP_{n}={v}")));
+            expect.push("-c".into());
+            compile_probe(tree, &expect, &exe);
+            println!(
+                "cargo:warning=cross build, the probe cannot run here ({e}): the nginx at {} \
+                 was checked to have nginx 1.28.3's layout at compile time; its `channel` bit \
+                 and NGX_DEBUG could not be measured",
+                tree.objs.display()
+            );
+            let debug = fs::read_to_string(tree.objs.join("ngx_auto_config.h"))
+                .map(|h| h.contains("#define NGX_DEBUG  1"))
+                .unwrap_or(false);
+            return record + &format!("NGX_DEBUG={}\n", u8::from(debug)) + &default;
+        }
+        Err(e) => panic!("ngx-channel: run layout_probe: {e}"),
+    };
+    let report = String::from_utf8_lossy(&run.stdout);
+    if !run.status.success() {
+        panic!(
+            "ngx-channel: measuring the nginx at NGINX_BUILD_DIR={} failed:\n{report}{}",
+            tree.objs.display(),
+            String::from_utf8_lossy(&run.stderr)
+        );
     }
-    words.extend(incs);
+    record += &report;
+    record
+}
+
+/// Compiles `src/nginx/layout_probe.c` with `words` (nginx's compiler,
+/// CFLAGS, include flags, more) into `exe`, in the tree.
+fn compile_probe(tree: &NginxTree, words: &[String], exe: &Path) {
     let probe = Path::new(&env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"))
         .join("src/nginx/layout_probe.c");
     let status = Command::new(&words[0])
         .args(&words[1..])
         .arg(&probe)
         .arg("-o")
-        .arg(&exe)
+        .arg(exe)
         .current_dir(&tree.source)
         .status()
         .unwrap_or_else(|e| panic!("ngx-channel: run nginx's compiler `{}`: {e}", words[0]));
@@ -255,28 +288,6 @@ fn record(tree: &NginxTree) -> String {
             tree.objs.display()
         );
     }
-    if cross {
-        println!(
-            "cargo:warning=cross build: the nginx at {} was checked to have nginx 1.28.3's \
-             layout at compile time; its `channel` bit and NGX_DEBUG could not be measured",
-            tree.objs.display()
-        );
-        let debug = fs::read_to_string(tree.objs.join("ngx_auto_config.h"))
-            .map(|h| h.contains("#define NGX_DEBUG  1"))
-            .unwrap_or(false);
-        return record + &format!("NGX_DEBUG={}\n", u8::from(debug)) + &default;
-    }
-    let run = Command::new(&exe).output().expect("run layout_probe");
-    let report = String::from_utf8_lossy(&run.stdout);
-    if !run.status.success() {
-        panic!(
-            "ngx-channel: measuring the nginx at NGINX_BUILD_DIR={} failed:\n{report}{}",
-            tree.objs.display(),
-            String::from_utf8_lossy(&run.stderr)
-        );
-    }
-    record += &report;
-    record
 }
 
 /// The text of the default layout.

@@ -7,7 +7,8 @@
 # exactly the crates of Cargo.lock; --offline where they are vendored
 # (vendor/ of the release tarball, which .cargo/config.toml names), so that
 # a builder without a network builds it.  Writes
-# TARGET_DIR/release/libngx_channel.{a,so} and, beside them,
+# TARGET_DIR/release/libngx_channel.{a,so} (TARGET_DIR/TRIPLE/release with
+# CARGO_BUILD_TARGET=TRIPLE, as cargo lays it out) and, beside them,
 # native-static-libs (what the archive needs at link time).
 #   NGINX_BUILD_DIR / NGINX_SOURCE_DIR: a configured nginx (build.rs reads
 #     its layout and NGX_DEBUG from it)
@@ -15,7 +16,8 @@
 set -eu
 dir=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
-mkdir -p "$dir/release"
+out=$dir/${CARGO_BUILD_TARGET:+$CARGO_BUILD_TARGET/}release
+mkdir -p "$out"
 cd "$top"
 offline=
 [ -d vendor ] && [ -f .cargo/config.toml ] && offline=--offline
@@ -23,16 +25,16 @@ offline=
 cargo rustc --locked $offline --release --lib --no-default-features \
     ${NGX_CHANNEL_FEATURES:+--features "$NGX_CHANNEL_FEATURES"} \
     --crate-type staticlib --crate-type cdylib --target-dir "$dir" \
-    -- --print native-static-libs 2>"$dir/release/lean-build.log" ||
-    { cat "$dir/release/lean-build.log" >&2; exit 1; }
-sed -n 's/.*native-static-libs: //p' "$dir/release/lean-build.log" \
-    >"$dir/release/native-static-libs"
+    -- --print native-static-libs 2>"$out/lean-build.log" ||
+    { cat "$out/lean-build.log" >&2; exit 1; }
+sed -n 's/.*native-static-libs: //p' "$out/lean-build.log" \
+    >"$out/native-static-libs"
 
 # compiler_builtins' members stay only where the library's own code needs
 # them: linked into nginx, a member would otherwise also resolve nginx's own
 # calls (__divdi3 on i686) in place of libgcc's, and grow it.  (nm and ar
 # complain of the members LLVM wrote as bitcode: said on stderr, dropped.)
-lib=$(cd "$dir/release" && pwd)/libngx_channel.a
+lib=$(cd "$out" && pwd)/libngx_channel.a
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 (cd "$tmp" && ar x "$lib" 2>/dev/null)

@@ -13,7 +13,7 @@ version=$2
 major=${version%%.*}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$dir"
-cc -shared -o "libngx_channel.so.$version" \
+${CC:-cc} -shared -o "libngx_channel.so.$version" \
     -Wl,-u,ngx_write_channel,-u,ngx_read_channel \
     -Wl,-u,ngx_add_channel_event,-u,ngx_close_channel \
     libngx_channel.a \

@@ -17,7 +17,7 @@ build=$(cd "$1" && pwd)
 out=$2
 shift 2
 top=$(cd "$(dirname "$0")/.." && pwd)
-lib=$build/objs/ngx_channel_rs/release/libngx_channel.a
+lib=$build/objs/ngx_channel_rs/${CARGO_BUILD_TARGET:+$CARGO_BUILD_TARGET/}release/libngx_channel.a
 record=$build/objs/ngx_channel_rs/build.env
 [ -f "$lib" ] && [ -f "$record" ] ||
     { echo "nginx-program.sh: $build was not built with the addon ($record)" >&2; exit 1; }
@@ -39,7 +39,7 @@ $CC $CFLAGS $INCS -Dngx_write_channel=ref_ngx_write_channel \
     -Dngx_add_channel_event=ref_ngx_add_channel_event \
     -Dngx_close_channel=ref_ngx_close_channel \
     -c src/os/unix/ngx_channel.c -o "$dir/ref_ngx_channel.o"
-objcopy --redefine-sym main=nginx_main objs/src/core/nginx.o "$dir/nginx_nomain.o"
+"${OBJCOPY:-objcopy}" --redefine-sym main=nginx_main objs/src/core/nginx.o "$dir/nginx_nomain.o"
 nginx_objs=$(find objs/src -name '*.o' ! -name nginx.o | sort)
 # shellcheck disable=SC2086
 $CC ${PROGRAM_CFLAGS:-} ${PROGRAM_LDFLAGS:-} -o "$dir/$(basename "$out")" $objs \

@@ -81,6 +81,8 @@ compile_error!(
 );
 
 /// The size of a pointer, of `ngx_int_t` and of `ngx_uint_t`.
+// (rustc 1.85, Debian trixie's, counts no use in `const _` items)
+#[allow(dead_code)]
 const WORD: usize = size_of::<usize>();
 
 // CONTRACT B1: the layout nginx puts on the wire: four words (32 bytes on
