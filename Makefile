@@ -8,10 +8,19 @@ CC       ?= cc
 PYTHON   ?= python3
 NPROC    := $(shell nproc 2>/dev/null || echo 2)
 VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+DIST     := target/dist/ngx-channel-$(VERSION).tar.gz
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+# ARCH: another CPU, by its GNU (i686, aarch64) or Debian name (i386, arm64):
+# make lib and make cpu-check build in its trixie root (target/roots)
+ARCH     ?=
+DEB_ARCH := $(patsubst i686,i386,$(patsubst aarch64,arm64,$(ARCH)))
+ROOT     := target/roots/$(DEB_ARCH)
+triple.i386  := i686-unknown-linux-gnu
+triple.arm64 := aarch64-unknown-linux-gnu
 
-RELEASE  := target/release
+# cargo's layout: target/TRIPLE/release for CARGO_BUILD_TARGET=TRIPLE
+RELEASE  := target/$(if $(CARGO_BUILD_TARGET),$(CARGO_BUILD_TARGET)/)release
 LIB_A    := $(RELEASE)/libngx_channel.a
 LIB_SO   := $(RELEASE)/libngx_channel.so.$(VERSION)
 # what the library is built from: a change here rebuilds it, and the nginx
@@ -33,9 +42,15 @@ deps: ## Install missing Debian packages (apt-get, as root)
 
 # ---- the C library -------------------------------------------------------
 
-lib: $(LIB_A) $(LIB_SO) ## The lean C library (no_std, LTO, four exported symbols)
+ifeq ($(ARCH),)
+lib: $(LIB_A) $(LIB_SO) ## The lean C library (no_std, LTO, four exported symbols); ARCH=i686|aarch64: for that CPU
 	@# (a cargo build of its own may have left its unversioned .so there)
 	@ln -sf libngx_channel.so.$(firstword $(subst ., ,$(VERSION))) $(RELEASE)/libngx_channel.so
+else
+# built in ARCH's trixie root from the release tarball, copied out
+lib: deps $(ROOT)/.made $(DIST)
+	scripts/cpu-check.sh lib $(DEB_ARCH) $(DIST) target/$(triple.$(DEB_ARCH))/release
+endif
 
 $(LIB_A): $(LIB_SRCS)
 	scripts/lean-lib.sh target
@@ -251,18 +266,21 @@ compat: deps $(VENV)/bin/pytest target/nginx-tests/current/README $(if $(NGINX_T
 # cargo test, make compat's checks on nginx-src's nginx, make bench.  Its
 # report becomes the CPU's rows of docs/COMPAT.md at the next make compat.
 
-ARCH ?= i386
+ifneq ($(filter cpu-check,$(MAKECMDGOALS)),)
+ifeq ($(ARCH),)
+$(error make cpu-check: say which CPU, ARCH=i686 or ARCH=aarch64)
+endif
+endif
 
 target/roots/%/.made: scripts/cpu-root.sh
 	scripts/cpu-root.sh $* target/roots/$*
 
-cpu-check: deps target/roots/$(ARCH)/.made $(DIST) target/trees/$(NGX_CRATE)/origin ## The proof on another CPU (ARCH=i386), in its trixie root
-	timeout 2400 scripts/cpu-check.sh $(ARCH) $(DIST) target/trees/$(NGX_CRATE)/src \
+cpu-check: deps $(ROOT)/.made $(DIST) target/trees/$(NGX_CRATE)/origin ## The proof on another CPU (ARCH=i686|aarch64), in its trixie root
+	timeout 2400 scripts/cpu-check.sh check $(DEB_ARCH) $(DIST) target/trees/$(NGX_CRATE)/src \
 	    "$(firstword $(NGX_TREES))" "$(NGINX_TESTS)"
 
 # ---- for packagers: the release tarball, Debian's package ----------------
 
-DIST      := target/dist/ngx-channel-$(VERSION).tar.gz
 # Debian's package is rebuilt for the host's own release: its build
 # dependencies go into the host's dpkg (scripts/deb-build.sh refuses another)
 DEB_SUITE ?= $(shell . /etc/os-release 2>/dev/null && echo $$VERSION_CODENAME)

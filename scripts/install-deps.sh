@@ -3,10 +3,12 @@
 # toolchain, nginx's build dependencies (PCRE2; PCRE1 for nginx before
 # 1.21.5, where the release has it; zlib, OpenSSL), python3 and venv (pytest in target/venv) and perl
 # (nginx's test suite) for the real-nginx tests, valgrind, dpkg-dev
-# (dpkg-source, for Debian's nginx source packages).  As root it runs
+# (dpkg-source, for Debian's nginx source packages); debootstrap, and
+# qemu-user-static with binfmt-support, for the other CPUs' roots.  As root it runs
 # apt-get; otherwise it prints the command to run.
 set -eu
-pkgs="pkg-config build-essential g++ make binutils python3 python3-venv perl libpcre2-dev zlib1g-dev libssl-dev valgrind procps dpkg-dev debootstrap"
+pkgs="pkg-config build-essential g++ make binutils python3 python3-venv perl libpcre2-dev zlib1g-dev libssl-dev valgrind procps dpkg-dev debootstrap
+qemu-user-static binfmt-support"
 # PCRE1, for nginx before 1.21.5, where the release still has it (not trixie)
 apt-cache policy libpcre3-dev 2>/dev/null | grep -q 'Candidate: [0-9]' && pkgs="$pkgs libpcre3-dev"
 need=""

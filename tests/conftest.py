@@ -224,7 +224,9 @@ def pytest_sessionfinish(session):
     out = session.config.getoption("report")
     if out:
         with open(out, "w") as f:
-            json.dump({"cpu": platform.machine(), "trees": REPORT}, f, indent=1)
+            # the CPU the builds are for: a cross build's target (cpu-root.sh), else this one
+            cpu = os.environ.get("CARGO_BUILD_TARGET", platform.machine()).split("-")[0]
+            json.dump({"cpu": cpu, "trees": REPORT}, f, indent=1)
 
 
 def pytest_terminal_summary(terminalreporter):

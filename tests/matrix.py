@@ -50,13 +50,15 @@ def suite(s):
 
 def main():
     *reports, out = sys.argv[1:]
-    rows, costs = [], []
+    rows, costs, cargo = [], [], []
     for path in reports:
         with open(path) as f:
             data = json.load(f)
         rows += [(name, data["cpu"], tree) for name, tree in data["trees"].items()]
         if "bench" in data:
             costs.append((data["cpu"], data["bench"]))
+        if "cargo" in data:
+            cargo.append((data["cpu"], data["cargo"]))
     lines = [
         "# Proven against: nginx trees, stock and ours",
         "",
@@ -119,8 +121,17 @@ def main():
         lines.append(f"| {cpu} | " + " | ".join(
             f"{b[f'C/{m}']:.0f}, {b[f'ours/{m}']:.0f}, **{b[f'ours/{m}'] / b[f'C/{m}']:.3f}**"
             for m in ("nofd", "fd")) + " |")
+    lines += ["", "## cargo test on the other CPUs", "",
+              "Every cargo test in the three builds (default, nginx-debug, upstream-next), by",
+              "`make cpu-check` in the CPU's root; x86_64's run in `make check`.", "",
+              "| CPU | passed | failed | not run |", "|---|---|---|---|"]
+    for cpu, c in cargo:
+        lines.append(f"| {cpu} | {c['passed']} | {c['failed']} | "
+                     + (f"{len(c['not_run'])}: {c['why']}" if c["not_run"] else "0") + " |")
     problems = [f"- {name} ({cpu}): not run: {t['facts']['not_run']}" for name, cpu, t in rows
                 if "not_run" in t["facts"]]
+    problems += [f"- cargo test ({cpu}): not run: `{n}` ({c['why']})" for cpu, c in cargo
+                 for n in c["not_run"]]
     problems += [f"- {name} ({cpu}): {test} {outcome}" for name, cpu, t in rows
                  for test, outcome in t["tests"].items() if outcome not in ("passed", "skipped")]
     lines += ["", "## Problems", ""] + (problems or ["None: every check ran and passed."])
