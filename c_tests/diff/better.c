@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 
 
+ssize_t __real_recvmsg(int s, struct msghdr *msg, int flags);
+
 static ngx_uint_t  *n_passed, *n_failed;
 
 
@@ -196,11 +198,86 @@ leak_after(impl_t *impl, ngx_uint_t command, size_t len, int nfds)
 }
 
 
+/*
+ * how many of three fds a bare recvmsg() into CMSG_SPACE(sizeof(int))
+ * leaves open once the fds it hands over are closed: 0 where the kernel
+ * truncates the control data; 1 under qemu-user, which gives the kernel a
+ * buffer twice the program's and drops, open, the fds that do not fit
+ */
+
+static int
+platform_leak(void)
+{
+    int             s[2], p[2], q[2], fds[3], fd, leaked;
+    char            buf[sizeof(ngx_channel_t)];
+    size_t          i;
+    struct iovec    iov;
+    struct msghdr   msg;
+    struct cmsghdr  *cmsg;
+    union {
+        struct cmsghdr  cm;
+        char            space[CMSG_SPACE(sizeof(int))];
+    } cmsg_buf;
+
+    if (pipe(p) == -1 || pipe(q) == -1) {
+        exit(2);
+    }
+
+    fds[0] = p[0];
+    fds[1] = q[0];
+    fds[2] = p[1];
+
+    channel(s, SOCK_STREAM);
+    ngx_memzero(buf, sizeof(buf));
+
+    fds_snapshot();
+    raw_send(s[0], buf, sizeof(buf), fds, 3);
+
+    iov.iov_base = buf;
+    iov.iov_len = sizeof(buf);
+    ngx_memzero(&msg, sizeof(struct msghdr));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = &cmsg_buf;
+    msg.msg_controllen = sizeof(cmsg_buf);
+
+    if (__real_recvmsg(s[1], &msg, 0) > 0) {
+        for (cmsg = CMSG_FIRSTHDR(&msg);
+             cmsg != NULL;
+             cmsg = CMSG_NXTHDR(&msg, cmsg))
+        {
+            if (cmsg->cmsg_level != SOL_SOCKET
+                || cmsg->cmsg_type != SCM_RIGHTS)
+            {
+                continue;
+            }
+
+            for (i = 0;
+                 CMSG_LEN((i + 1) * sizeof(int)) <= cmsg->cmsg_len;
+                 i++)
+            {
+                ngx_memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int),
+                           sizeof(int));
+                close(fd);
+            }
+        }
+    }
+
+    leaked = fds_leaked();
+
+    close_pair(s);
+    close_pair(p);
+    close_pair(q);
+
+    return leaked;
+}
+
+
 static void
 h2_leaks(impl_t *ref, impl_t *ours)
 {
-    int   c, r;
-    char  detail[128];
+    int   c, r, base;
+    char  detail[160];
 
     c = leak_after(ref, NGX_CMD_QUIT, sizeof(ngx_channel_t), 1);
     r = leak_after(ours, NGX_CMD_QUIT, sizeof(ngx_channel_t), 1);
@@ -218,9 +295,17 @@ h2_leaks(impl_t *ref, impl_t *ours)
      * closes the rest; nginx's C keeps the first and leaks the others
      */
 
-    c = leak_after(ref, NGX_CMD_OPEN_CHANNEL, sizeof(ngx_channel_t), 3);
-    r = leak_after(ours, NGX_CMD_OPEN_CHANNEL, sizeof(ngx_channel_t), 3);
-    snprintf(detail, sizeof(detail), "nginx-C leaked %d, ours %d", c, r);
+    /* counted beyond what recvmsg() itself leaves open on this platform */
+
+    base = platform_leak();
+    c = leak_after(ref, NGX_CMD_OPEN_CHANNEL, sizeof(ngx_channel_t), 3) - base;
+    r = leak_after(ours, NGX_CMD_OPEN_CHANNEL, sizeof(ngx_channel_t), 3) - base;
+    snprintf(detail, sizeof(detail), "nginx-C leaked %d, ours %d, beyond the "
+             "%d that recvmsg() leaves open here", c, r, base);
+    if (base) {
+        printf("    (recvmsg() leaves %d fd(s) open here that did not fit: "
+               "qemu-user; counted out)\n", base);
+    }
     expect(c == (int) ((CMSG_SPACE(sizeof(int)) - CMSG_LEN(0)) / sizeof(int))
                 - 1
            && r == 0, "H2_R9_second_fd_of_ctrunc_closed", detail);
