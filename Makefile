@@ -29,7 +29,7 @@ LIB_SRCS := Cargo.toml Cargo.lock build.rs cbindgen.toml scripts/lean-lib.sh \
             $(wildcard src/*.rs src/nginx/*.rs src/nginx/*.c src/nginx/*.layout)
 
 .PHONY: all help deps lib install uninstall header layout check demo nginx diff bench \
-        bench-smoke compat cpu-check nginx-tests-full dist deb deb-test fuzz soak
+        bench-smoke compat cpu-check nginx-tests-full dist deb deb-test fuzz fuzz-diff soak
 
 all: lib ## Build the C library (target/release/libngx_channel.{a,so})
 
@@ -208,6 +208,34 @@ diff: deps $(VENV)/bin/pytest $(foreach h,$(HARNESSES),$(h)/harness $(h)/asan/ha
 diff-report: $(addsuffix /harness,$(HARNESSES)) ## Every harness observation, nginx's C beside ours
 	$(foreach h,$^,$(h) -v &&) true
 
+# ---- differential fuzzing against nginx's C ------------------------------
+# c_tests/fuzz_diff.c against an nginx build's own ngx_channel.c, three
+# builds each (nginx's C with -fsanitize-coverage=trace-pc in all): fuzz/,
+# asan/ (ASan and UBSan on nginx's C and the driver), cov/ (gcov); for
+# TREE and, with NGX_TREES, nginx's fd-table fix (upstream-next), plain
+# and --with-debug.
+# scripts/fuzz-diff.sh runs them (FUZZ_DIFF_UPDATE=1: the minimised corpus
+# becomes fuzz/diff-corpus/).
+
+FUZZ_DIFF_SECONDS ?= 600
+FUZZ_DIFF_DIRS := $(foreach t,$(TREE) $(if $(UPSTREAM_SRC),$(UPSTREAM_TREE)), \
+                    target/fuzz-diff/$(t)/ours-plain target/fuzz-diff/$(t)/ours-debug)
+FUZZ_DIFF_BINS := $(foreach d,$(FUZZ_DIFF_DIRS),$(d)/fuzz/fuzz_diff $(d)/asan/fuzz_diff $(d)/cov/fuzz_diff)
+build_of        = $(patsubst %/,%,$(dir $(1)))
+fuzz_diff.fuzz := REF_CFLAGS=-fsanitize-coverage=trace-pc
+fuzz_diff.asan := REF_CFLAGS="-fsanitize-coverage=trace-pc $(SANITIZE)" PROGRAM_CFLAGS="$(SANITIZE)"
+fuzz_diff.cov  := REF_CFLAGS="-fsanitize-coverage=trace-pc --coverage"
+
+target/fuzz-diff/%/fuzz_diff: target/nginx/$$(call build_of,$$*)/binary c_tests/fuzz_diff.c \
+        scripts/nginx-program.sh
+	@mkdir -p $(@D)
+	$(fuzz_diff.$(notdir $*)) PROGRAM_LDFLAGS="-Wl,--wrap=recvmsg -Wl,--wrap=sendmsg \
+	    $(if $(filter cov,$(notdir $*)),--coverage)" \
+	    scripts/nginx-program.sh target/nginx/$(call build_of,$*) $@ c_tests/fuzz_diff.c
+
+fuzz-diff: deps $(FUZZ_DIFF_BINS) ## Differential fuzzing against nginx's C for FUZZ_DIFF_SECONDS (600)
+	scripts/fuzz-diff.sh $(FUZZ_DIFF_SECONDS) $(addprefix $(CURDIR)/,$(FUZZ_DIFF_DIRS))
+
 # ---- real nginx ----------------------------------------------------------
 
 VENV   := target/venv
@@ -318,6 +346,7 @@ bench-smoke: $(BENCH_BIN) $(NGX)/stock-plain/binary $(VENV)/bin/pytest ## make b
 # side); the tests ask make for the same file targets, which are then done.
 CHECK_BUILDS = lib $(foreach v,$(VARIANTS),$(NGX)/$(v)/binary) \
                $(foreach h,$(HARNESSES),$(h)/harness $(h)/asan/harness) $(BENCH_BIN) $(DIST) \
+               $(FUZZ_DIFF_BINS) \
                $(if $(UPSTREAM_SRC),$(foreach v,stock-debug ours-upstream,target/nginx/$(UPSTREAM_TREE)/$(v)/binary))
 
 check: deps $(VENV)/bin/pytest $(CHECK_BUILDS) ## Run every check (pytest); ends with "N passed, M failed"

@@ -4,7 +4,8 @@
 # configured and built with the addon, with what its record
 # (objs/ngx_channel_rs/build.env) says: nginx's compiler, CFLAGS and
 # include flags (plus PROGRAM_CFLAGS, e.g. sanitizers: for these files and
-# the link only; PROGRAM_LDFLAGS for the link; -DNGX_CHANNEL_UPSTREAM_NEXT
+# the link only; REF_CFLAGS for nginx's ngx_channel.c (coverage,
+# sanitizers); PROGRAM_LDFLAGS for the link; -DNGX_CHANNEL_UPSTREAM_NEXT
 # when the library reads as nginx's fd-table fix), linked with
 #  - nginx's real objects from BUILD (nginx.o with main renamed, as it
 #    defines ngx_core_module and friends; the addon left out ngx_channel.o),
@@ -34,7 +35,7 @@ for src in "$@"; do
 done
 cd "$build"
 # shellcheck disable=SC2086
-$CC $CFLAGS $INCS -Dngx_write_channel=ref_ngx_write_channel \
+$CC $CFLAGS ${REF_CFLAGS:-} $INCS -Dngx_write_channel=ref_ngx_write_channel \
     -Dngx_read_channel=ref_ngx_read_channel \
     -Dngx_add_channel_event=ref_ngx_add_channel_event \
     -Dngx_close_channel=ref_ngx_close_channel \
