@@ -199,17 +199,17 @@ leak_after(impl_t *impl, ngx_uint_t command, size_t len, int nfds)
 
 
 /*
- * how many of three fds a bare recvmsg() into CMSG_SPACE(sizeof(int))
- * leaves open once the fds it hands over are closed: 0 where the kernel
- * truncates the control data; 1 under qemu-user, which gives the kernel a
- * buffer twice the program's and drops, open, the fds that do not fit
+ * a bare recvmsg() into CMSG_SPACE(sizeof(int)) that closes every fd it
+ * got and hands none over: through leak_after(), what the platform itself
+ * leaves open of three fds.  0 where the kernel truncates the control
+ * data; 1 under qemu-user, which gives the kernel a buffer twice the
+ * program's and drops, open, the fds that do not fit
  */
 
-static int
-platform_leak(void)
+static ngx_int_t
+bare_read(ngx_socket_t s, ngx_channel_t *ch, size_t size, ngx_log_t *log)
 {
-    int             s[2], p[2], q[2], fds[3], fd, leaked;
-    char            buf[sizeof(ngx_channel_t)];
+    int             fd;
     size_t          i;
     struct iovec    iov;
     struct msghdr   msg;
@@ -219,58 +219,37 @@ platform_leak(void)
         char            space[CMSG_SPACE(sizeof(int))];
     } cmsg_buf;
 
-    if (pipe(p) == -1 || pipe(q) == -1) {
-        exit(2);
-    }
-
-    fds[0] = p[0];
-    fds[1] = q[0];
-    fds[2] = p[1];
-
-    channel(s, SOCK_STREAM);
-    ngx_memzero(buf, sizeof(buf));
-
-    fds_snapshot();
-    raw_send(s[0], buf, sizeof(buf), fds, 3);
-
-    iov.iov_base = buf;
-    iov.iov_len = sizeof(buf);
+    iov.iov_base = ch;
+    iov.iov_len = size;
     ngx_memzero(&msg, sizeof(struct msghdr));
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     msg.msg_control = &cmsg_buf;
     msg.msg_controllen = sizeof(cmsg_buf);
 
-    if (__real_recvmsg(s[1], &msg, 0) > 0) {
-        for (cmsg = CMSG_FIRSTHDR(&msg);
-             cmsg != NULL;
-             cmsg = CMSG_NXTHDR(&msg, cmsg))
-        {
-            if (cmsg->cmsg_level != SOL_SOCKET
-                || cmsg->cmsg_type != SCM_RIGHTS)
-            {
-                continue;
-            }
+    if (__real_recvmsg(s, &msg, 0) <= 0) {
+        return NGX_ERROR;
+    }
 
-            for (i = 0;
-                 CMSG_LEN((i + 1) * sizeof(int)) <= cmsg->cmsg_len;
-                 i++)
-            {
-                ngx_memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int),
-                           sizeof(int));
-                close(fd);
-            }
+    for (cmsg = CMSG_FIRSTHDR(&msg);
+         cmsg != NULL;
+         cmsg = CMSG_NXTHDR(&msg, cmsg))
+    {
+        if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS) {
+            continue;
+        }
+
+        for (i = 0; CMSG_LEN((i + 1) * sizeof(int)) <= cmsg->cmsg_len; i++) {
+            ngx_memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
+            close(fd);
         }
     }
 
-    leaked = fds_leaked();
-
-    close_pair(s);
-    close_pair(p);
-    close_pair(q);
-
-    return leaked;
+    return NGX_ERROR;
 }
+
+
+static impl_t  impl_bare = { "recvmsg", NULL, bare_read, NULL, NULL };
 
 
 static void
@@ -297,7 +276,8 @@ h2_leaks(impl_t *ref, impl_t *ours)
 
     /* counted beyond what recvmsg() itself leaves open on this platform */
 
-    base = platform_leak();
+    base = leak_after(&impl_bare, NGX_CMD_OPEN_CHANNEL,
+                      sizeof(ngx_channel_t), 3);
     c = leak_after(ref, NGX_CMD_OPEN_CHANNEL, sizeof(ngx_channel_t), 3) - base;
     r = leak_after(ours, NGX_CMD_OPEN_CHANNEL, sizeof(ngx_channel_t), 3) - base;
     snprintf(detail, sizeof(detail), "nginx-C leaked %d, ours %d, beyond the "
