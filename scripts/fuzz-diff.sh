@@ -40,8 +40,8 @@ for d in "$@"; do
     cat "$d/fuzz.log"
     tail -1 "$d/fuzz.log" | grep -q ', 0 differences$' || status=1
     rm -rf "$d/corpus" && mkdir "$d/corpus"
-    "$d/fuzz/fuzz_diff" -o "$d/corpus" "$seeds" "$d/found" | tail -1 | sed 's/^/minimised: /' ||
-        status=1
+    "$d/fuzz/fuzz_diff" -o "$d/corpus" "$seeds" "$d/found" >"$d/minimise.log" 2>&1 || status=1
+    echo "minimised: $(tail -1 "$d/minimise.log")"
     if [ "${FUZZ_DIFF_UPDATE:-}" = 1 ]; then
         rm -rf "$seeds" && cp -R "$d/corpus" "$seeds"
         echo "fuzz/diff-corpus/$path: $(ls "$seeds" | wc -l) inputs"
