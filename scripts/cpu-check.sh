@@ -71,7 +71,6 @@ tail -3 "$root-compat.log"
 cp "$root$src/target/compat/report.json" "$top/target/compat/report-$arch.json" || status=1
 in_root "make bench 2>&1" >"$root-bench.log" || status=1
 grep -E 'instructions per round trip|FAIL' "$root-bench.log" || true
-# make bench's instruction counts, beside the compat report
 # make bench's instruction counts and cargo test's totals, beside the
 # compat report
 NOT_RUN="$not_run" python3 - "$root$src/bench/results.json" "$top/target/compat/report-$arch.json" \

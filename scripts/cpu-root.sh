@@ -11,7 +11,8 @@
 #          what they build runs through qemu-user (binfmt_misc), as do
 #          arm64's valgrind and nginx's configure tests.  Compiling under
 #          emulation would be 20-27 times slower.  `run` exports the cross
-#          environment: CARGO_BUILD_TARGET, the linker, CC, NGX_CROSSBUILD.
+#          environment: CARGO_BUILD_TARGET, the linker, CC, OBJCOPY,
+#          NGX_CROSSBUILD.
 # The host's CA certificates are copied in (pip reaches PyPI through them).
 # DIR/.made is written last: make's target.  `run` mounts /proc, /dev and
 # /dev/pts inside for the command and unmounts them on every exit path.
